@@ -1,0 +1,43 @@
+// One seeded generator for every random tensor: same seed, same values.
+#pragma once
+#include <cstdint>
+
+#include "autograd/tensor.h"
+
+namespace tg {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0x853c49e6748fea9bULL) { seed_(seed); }
+  void seed_(uint64_t seed);
+  uint64_t next_u64();
+  double uniform();   // [0, 1) with 53 random bits
+  double normal();    // standard normal (Box-Muller, both values used)
+  uint64_t initial_seed() const { return seed_value_; }
+
+ private:
+  uint64_t state_[4];
+  uint64_t seed_value_ = 0;
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+// The process-wide default generator (used by every function below unless one is given).
+Generator& default_generator();
+void manual_seed(uint64_t seed);
+
+Tensor rand(IntArrayRef shape, TensorOptions options = {}, Generator* gen = nullptr);
+Tensor randn(IntArrayRef shape, TensorOptions options = {}, Generator* gen = nullptr);
+// Integers uniformly in [low, high).
+Tensor randint(int64_t low, int64_t high, IntArrayRef shape, TensorOptions options = DType::Int64,
+               Generator* gen = nullptr);
+Tensor randperm(int64_t n, Generator* gen = nullptr);
+// Each element 1 with probability p, else 0 (dtype of `options`).
+Tensor bernoulli(IntArrayRef shape, double p, TensorOptions options = {}, Generator* gen = nullptr);
+Tensor rand_like(const Tensor& t);
+Tensor randn_like(const Tensor& t);
+// In-place fills (no autograd), used by nn::init.
+void uniform_(const Tensor& t, double low, double high, Generator* gen = nullptr);
+void normal_(const Tensor& t, double mean, double std, Generator* gen = nullptr);
+
+}  // namespace tg

@@ -1,0 +1,98 @@
+// Copies and conversions: contiguous, clone, to(dtype), copy_, fill_, zero_.
+#include <cstring>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/internal.h"
+#include "ops/iter.h"
+#include "ops/ops.h"
+
+namespace tg {
+namespace detail {
+
+void copy_values(const Tensor& dst, const Tensor& src) {
+  TG_CHECK(dst.shape() == src.shape(), "copy: shapes ", dst.shape(), " and ", src.shape(),
+           " differ");
+  if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
+    std::memmove(dst.raw_data(), src.raw_data(), src.numel() * itemsize(src.dtype()));
+    return;
+  }
+  TG_DISPATCH_ALL(dst.dtype(), "copy", [&] {
+    using Out = scalar_t;
+    TG_DISPATCH_ALL(src.dtype(), "copy", [&] {
+      using In = scalar_t;
+      Out* po = static_cast<Out*>(dst.raw_data());
+      const In* pi = static_cast<const In*>(src.raw_data());
+      StridedLoop<2> loop(dst.shape(), {dst.strides(), src.strides()});
+      loop.run([&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st, int64_t n) {
+        for (int64_t i = 0; i < n; ++i) po[off[0] + i * st[0]] = static_cast<Out>(pi[off[1] + i * st[1]]);
+      });
+    });
+  });
+}
+
+std::vector<int> wrap_dims(IntArrayRef dims, int64_t ndim, const char* op) {
+  std::vector<int> out;
+  for (int64_t d : dims) {
+    const int w = wrap_dim(d, ndim, op);
+    for (int prev : out)
+      TG_CHECK(prev != w, op, ": dim ", d, " appears more than once in ", dims);
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+Tensor Tensor::clone() const {
+  TG_CHECK(defined(), "clone: the tensor is undefined");
+  Tensor out = empty(shape(), dtype());
+  detail::copy_values(out, *this);
+  return autograd::record("CloneBackward", out, {*this}, {},
+      [](const autograd::Ctx&, const TensorList& g) -> TensorList { return {g[0]}; });
+}
+
+Tensor Tensor::contiguous() const {
+  TG_CHECK(defined(), "contiguous: the tensor is undefined");
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::to(DType target) const {
+  TG_CHECK(defined(), "to: the tensor is undefined");
+  if (dtype() == target) return *this;
+  Tensor out = empty(shape(), target);
+  detail::copy_values(out, *this);
+  if (!is_floating(target) || !is_floating(dtype())) return out;  // casts to/from ints: no grad
+  return autograd::record("ToCopyBackward", out, {*this}, {},
+      [](const autograd::Ctx& c, const TensorList& g) -> TensorList {
+        return {g[0].to(c.input_dtype(0))};
+      });
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  TG_CHECK(src.defined(), "copy_: the source is undefined");
+  return detail::inplace(
+      *this, "copy_",
+      [&](const Tensor& s) {  // result = src broadcast to self's shape (self's values unused)
+        return (src.to(s.dtype()) + zeros_like(s));
+      },
+      [&] {
+        Tensor b = src.dim() == dim() && src.shape() == shape() ? src : src.expand(shape());
+        detail::copy_values(*this, b);
+      },
+      &src);
+}
+
+Tensor& Tensor::fill_(Scalar value) {
+  return detail::inplace(
+      *this, "fill_", [&](const Tensor& s) { return zeros_like(s) + value; },
+      [&] {
+        Tensor filled = full({}, value, dtype()).expand(shape());
+        detail::copy_values(*this, filled);
+      });
+}
+
+Tensor& Tensor::zero_() { return fill_(0); }
+
+}  // namespace tg

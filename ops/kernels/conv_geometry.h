@@ -1,0 +1,49 @@
+// Shapes and options of one N-d convolution or pooling, as the kernels see them.
+// 1-d and 2-d problems are 3-d problems whose leading spatial sizes are 1, so each
+// kernel is written once for every rank.
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace tg::kernels {
+
+struct ConvGeometry {
+  int64_t batch = 1;
+  int64_t in_channels = 1;
+  int64_t out_channels = 1;
+  int64_t groups = 1;
+  // Spatial sizes in (depth, height, width) order; unused leading dims are 1.
+  std::array<int64_t, 3> in{1, 1, 1};
+  std::array<int64_t, 3> out{1, 1, 1};
+  std::array<int64_t, 3> kernel{1, 1, 1};
+  std::array<int64_t, 3> stride{1, 1, 1};
+  std::array<int64_t, 3> dilation{1, 1, 1};
+  // Zero padding before each spatial dim. Padding after is implied by `out`:
+  // any tap that falls outside [0, in) reads zero.
+  std::array<int64_t, 3> pad{0, 0, 0};
+
+  int64_t in_spatial() const { return in[0] * in[1] * in[2]; }
+  int64_t out_spatial() const { return out[0] * out[1] * out[2]; }
+  int64_t kernel_spatial() const { return kernel[0] * kernel[1] * kernel[2]; }
+  int64_t in_per_group() const { return in_channels / groups; }
+  int64_t out_per_group() const { return out_channels / groups; }
+};
+
+// Output size of a convolution along one dim (PyTorch's formula):
+// floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1.
+inline int64_t conv_output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel,
+                                int64_t stride, int64_t dilation) {
+  return (in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+// Output size of a pooling window along one dim, with PyTorch's ceil_mode rule: in ceil
+// mode the last window must start inside the input or the left padding.
+inline int64_t pool_output_size(int64_t in, int64_t pad, int64_t kernel, int64_t stride,
+                                int64_t dilation, bool ceil_mode) {
+  const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
+  int64_t out = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+}  // namespace tg::kernels

@@ -1,0 +1,175 @@
+#include <gtest/gtest.h>
+
+#include "tapegrad.h"
+
+namespace tg {
+namespace {
+
+TEST(Engine, ChainRuleOnScalars) {
+  Tensor x = tensor({2.0}, kFloat64).requires_grad_();
+  Tensor y = tensor({3.0}, kFloat64).requires_grad_();
+  Tensor z = (x * y + x * x).sum();  // dz/dx = y + 2x = 7, dz/dy = x = 2
+  z.backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 7.0);
+  EXPECT_DOUBLE_EQ(y.grad().item(), 2.0);
+  EXPECT_EQ(z.grad_fn_name(), "SumBackward");
+}
+
+TEST(Engine, GradAccumulatesAcrossBackwardCalls) {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  (x * 3.0).sum().backward();
+  (x * 3.0).sum().backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{6.0, 6.0}));
+}
+
+TEST(Engine, BroadcastingGradientsReduceToInputShape) {
+  Tensor a = ones({2, 3}, kFloat64).requires_grad_();
+  Tensor b = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  (a * b).sum().backward();
+  EXPECT_EQ(b.grad().shape(), Shape({3}));
+  EXPECT_EQ(b.grad().to_vector<double>(), (std::vector<double>{2.0, 2.0, 2.0}));
+  EXPECT_EQ(a.grad().to_vector<double>(), (std::vector<double>{1, 2, 3, 1, 2, 3}));
+}
+
+TEST(Engine, SecondBackwardThroughFreedGraphThrows) {
+  Tensor x = tensor({1.5}, kFloat64).requires_grad_();
+  Tensor y = (x * x).sum();
+  y.backward();
+  try {
+    y.backward();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("second time"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("MulBackward"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Engine, RetainGraphAllowsSecondBackward) {
+  Tensor x = tensor({1.5}, kFloat64).requires_grad_();
+  Tensor y = (x * x).sum();
+  y.backward({}, /*retain_graph=*/true);
+  y.backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 6.0);
+}
+
+TEST(Engine, InPlaceModificationOfSavedTensorIsDetected) {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor h = x * 2.0;
+  Tensor y = h * h;  // saves h
+  h.add_(1.0);
+  try {
+    y.sum().backward();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("modified by an in-place operation"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("MulBackward"), std::string::npos) << msg;
+  }
+}
+
+TEST(Engine, InPlaceOnLeafRequiringGradThrows) {
+  Tensor x = ones({2}).requires_grad_();
+  EXPECT_THROW(x.add_(1.0), Error);
+  NoGradGuard guard;
+  x.add_(1.0);  // fine without recording
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{2.f, 2.f}));
+}
+
+TEST(Engine, InPlaceOnNonLeafRebasesHistory) {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor y = x * 3.0;
+  y.mul_(x);  // y = 3x^2, dy/dx = 6x
+  EXPECT_EQ(y.grad_fn_name(), "MulBackward");
+  y.sum().backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{6.0, 12.0}));
+}
+
+TEST(Engine, HigherOrderGradients) {
+  Tensor x = tensor({2.0}, kFloat64).requires_grad_();
+  Tensor y = (x * x * x).sum();  // y' = 3x^2 = 12, y'' = 6x = 12
+  TensorList g = autograd::grad({y}, {x}, {}, {}, /*create_graph=*/true);
+  EXPECT_DOUBLE_EQ(g[0].item(), 12.0);
+  TensorList gg = autograd::grad({g[0].sum()}, {x});
+  EXPECT_DOUBLE_EQ(gg[0].item(), 12.0);
+  EXPECT_FALSE(x.grad().defined());  // grad() never touches .grad
+}
+
+TEST(Engine, GradWithUnusedInput) {
+  Tensor x = tensor({2.0}, kFloat64).requires_grad_();
+  Tensor u = tensor({2.0}, kFloat64).requires_grad_();
+  Tensor y = (x * x).sum();
+  EXPECT_THROW(autograd::grad({y}, {x, u}, {}, true), Error);
+  TensorList g = autograd::grad({y}, {x, u}, {}, true, false, /*allow_unused=*/true);
+  EXPECT_DOUBLE_EQ(g[0].item(), 4.0);
+  EXPECT_FALSE(g[1].defined());
+}
+
+TEST(Engine, NonScalarBackwardNeedsGradient) {
+  Tensor x = ones({3}).requires_grad_();
+  Tensor y = x * 2.0;
+  EXPECT_THROW(y.backward(), Error);
+  y.backward(tensor({1.0, 2.0, 3.0}));
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{2.f, 4.f, 6.f}));
+}
+
+TEST(Engine, HooksCanReplaceGradients) {
+  Tensor x = tensor({1.0}, kFloat64).requires_grad_();
+  Tensor h = x * 2.0;
+  h.register_hook([](const Tensor& g) { return g * 10.0; });
+  int leaf_calls = 0;
+  x.register_hook([&](const Tensor& g) { ++leaf_calls; return Tensor(); });
+  (h * 1.0).sum().backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 20.0);
+  EXPECT_EQ(leaf_calls, 1);
+}
+
+TEST(Engine, RetainGradOnNonLeaf) {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor h = x * 2.0;
+  h.retain_grad();
+  (h * h).sum().backward();
+  EXPECT_EQ(h.grad().to_vector<double>(), (std::vector<double>{4.0, 8.0}));
+}
+
+TEST(Engine, NoGradGuardStopsRecording) {
+  Tensor x = ones({2}).requires_grad_();
+  {
+    NoGradGuard guard;
+    Tensor y = x * 2.0;
+    EXPECT_FALSE(y.requires_grad());
+    EnableGradGuard enable;
+    EXPECT_TRUE((x * 2.0).requires_grad());
+  }
+  EXPECT_TRUE((x * 2.0).requires_grad());
+}
+
+TEST(Engine, LongChainIsDestroyedWithoutStackOverflow) {
+  Tensor x = ones({1}).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 200000; ++i) y = y * 1.0;
+  y = Tensor();  // tearing down 200k nodes must not recurse
+  SUCCEED();
+}
+
+TEST(Engine, LongChainBackward) {
+  Tensor x = tensor({1.0}, kFloat64).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y + 1.0;
+  y.sum().backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 1.0);
+}
+
+TEST(Engine, AnomalyModeNamesTheOp) {
+  autograd::DetectAnomalyGuard anomaly;
+  Tensor x = tensor({0.0}, kFloat64).requires_grad_();
+  Tensor y = sqrt(x).sum();  // d sqrt(x)/dx at 0 is inf
+  try {
+    y.backward();
+    FAIL() << "expected an anomaly error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("SqrtBackward"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tg
