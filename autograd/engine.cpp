@@ -14,7 +14,7 @@ namespace {
 std::atomic<uint64_t> next_task_id{1};
 
 struct Capture {
-  Node* node;
+  std::shared_ptr<Node> node;  // owning: a leaf's accumulator may exist only here
   uint32_t input_nr;
   std::size_t slot;
 };
@@ -52,7 +52,7 @@ class GraphTask {
   // autograd::grad mode: capture the gradient flowing into `edge` instead of
   // accumulating into .grad.
   void add_capture(const Edge& edge, std::size_t slot) {
-    captures_.push_back({edge.node.get(), edge.input_nr, slot});
+    captures_.push_back({edge.node, edge.input_nr, slot});
   }
 
   void run(TensorList* captured) {
@@ -73,7 +73,7 @@ class GraphTask {
       }
       if (captured) {
         for (const Capture& c : captures_) {
-          if (c.node != n) continue;
+          if (c.node.get() != n) continue;
           Tensor g = grads[c.input_nr];
           if (n->is_accumulator() && g.defined())
             g = static_cast<AccumulateGrad*>(n)->run_leaf_hooks(std::move(g));
@@ -149,7 +149,7 @@ class GraphTask {
         continue;
       }
       bool is_target = false;
-      for (const Capture& c : captures_) is_target = is_target || c.node == n;
+      for (const Capture& c : captures_) is_target = is_target || c.node.get() == n;
       bool child_needed = false;
       for (const Edge& e : n->next_edges)
         child_needed = child_needed || (e.node && e.node->engine.needed);

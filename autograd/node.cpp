@@ -266,12 +266,7 @@ void record_node(const char* name, TensorList& outputs, const TensorList& inputs
       node->needs[i] = true;
     }
   }
-  node->saved.reserve(saved.size());
-  for (const Tensor& s : saved) {
-    bool is_output = false;
-    for (const Tensor& o : outputs) is_output = is_output || (s.defined() && s.is_same(o));
-    node->saved.emplace_back(s, is_output);
-  }
+  // Outputs first, so a saved output is recorded with its final autograd state.
   node->outputs.reserve(outputs.size());
   for (uint32_t j = 0; j < outputs.size(); ++j) {
     Tensor& o = outputs[j];
@@ -281,6 +276,12 @@ void record_node(const char* name, TensorList& outputs, const TensorList& inputs
     impl->requires_grad = true;
     impl->grad_fn = node;
     impl->output_nr = j;
+  }
+  node->saved.reserve(saved.size());
+  for (const Tensor& s : saved) {
+    bool is_output = false;
+    for (const Tensor& o : outputs) is_output = is_output || (s.defined() && s.is_same(o));
+    node->saved.emplace_back(s, is_output);
   }
 }
 
