@@ -12,7 +12,8 @@ namespace {
 void print_values(std::ostream& os, const std::vector<double>& v, const Shape& shape, int dim,
                   int64_t& pos, bool integral, int indent) {
   if (shape.size() == 0) {
-    os << v[0];
+    if (integral) os << static_cast<int64_t>(v[0]);
+    else os << std::fixed << std::setprecision(4) << v[0];
     return;
   }
   os << '[';
