@@ -1,6 +1,7 @@
 // tapegrad: include this one header to get the whole public API.
 #pragma once
 #include "autograd/engine.h"
+#include "autograd/function.h"
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"

@@ -13,7 +13,7 @@ namespace {
 bool differentiable_output(const Tensor& t) { return t.defined() && t.is_floating_point(); }
 
 // Flattened float64 copy of the differentiable outputs of fn (no graph).
-std::vector<double> evaluate(const Function& fn, const TensorList& inputs) {
+std::vector<double> evaluate(const MultiOutputFn& fn, const TensorList& inputs) {
   NoGradGuard no_grad;
   std::vector<double> flat;
   for (const Tensor& o : fn(inputs)) {
@@ -41,7 +41,7 @@ GradcheckResult fail(const GradcheckOptions& opt, const std::string& msg) {
 
 }  // namespace
 
-GradcheckResult gradcheck(const Function& fn, const TensorList& inputs,
+GradcheckResult gradcheck(const MultiOutputFn& fn, const TensorList& inputs,
                           const GradcheckOptions& opt) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
@@ -144,13 +144,13 @@ GradcheckResult gradcheck(const Function& fn, const TensorList& inputs,
   return {};
 }
 
-GradcheckResult gradcheck(const SingleOutputFunction& fn, const TensorList& inputs,
+GradcheckResult gradcheck(const SingleOutputFn& fn, const TensorList& inputs,
                           const GradcheckOptions& options) {
-  return gradcheck(Function([fn](const TensorList& in) { return TensorList{fn(in)}; }), inputs,
+  return gradcheck(MultiOutputFn([fn](const TensorList& in) { return TensorList{fn(in)}; }), inputs,
                    options);
 }
 
-GradcheckResult gradgradcheck(const Function& fn, const TensorList& inputs,
+GradcheckResult gradgradcheck(const MultiOutputFn& fn, const TensorList& inputs,
                               const GradcheckOptions& opt) {
   // Random grad_outputs become extra inputs that require grad, as in PyTorch.
   TensorList outputs;
@@ -167,7 +167,7 @@ GradcheckResult gradgradcheck(const Function& fn, const TensorList& inputs,
     out_positions.push_back(static_cast<int>(k));
   }
   const std::size_t n_inputs = inputs.size();
-  Function first_derivative = [fn, n_inputs, out_positions](const TensorList& all) {
+  MultiOutputFn first_derivative = [fn, n_inputs, out_positions](const TensorList& all) {
     TensorList in(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_inputs));
     TensorList gos(all.begin() + static_cast<std::ptrdiff_t>(n_inputs), all.end());
     EnableGradGuard grad_on;  // also when evaluated for finite differences
@@ -190,9 +190,9 @@ GradcheckResult gradgradcheck(const Function& fn, const TensorList& inputs,
   return r;
 }
 
-GradcheckResult gradgradcheck(const SingleOutputFunction& fn, const TensorList& inputs,
+GradcheckResult gradgradcheck(const SingleOutputFn& fn, const TensorList& inputs,
                               const GradcheckOptions& options) {
-  return gradgradcheck(Function([fn](const TensorList& in) { return TensorList{fn(in)}; }),
+  return gradgradcheck(MultiOutputFn([fn](const TensorList& in) { return TensorList{fn(in)}; }),
                        inputs, options);
 }
 

@@ -31,21 +31,21 @@ inline std::ostream& operator<<(std::ostream& os, const GradcheckResult& r) {
   return os << (r.ok ? "gradcheck passed" : r.message);
 }
 
-using Function = std::function<TensorList(const TensorList&)>;
-using SingleOutputFunction = std::function<Tensor(const TensorList&)>;
+using MultiOutputFn = std::function<TensorList(const TensorList&)>;
+using SingleOutputFn = std::function<Tensor(const TensorList&)>;
 
 // Checks d fn(inputs) / d inputs[i] for every input that requires grad. Inputs should be
 // float64 (a float32 input is reported as an error).
-GradcheckResult gradcheck(const Function& fn, const TensorList& inputs,
+GradcheckResult gradcheck(const MultiOutputFn& fn, const TensorList& inputs,
                           const GradcheckOptions& options = {});
-GradcheckResult gradcheck(const SingleOutputFunction& fn, const TensorList& inputs,
+GradcheckResult gradcheck(const SingleOutputFn& fn, const TensorList& inputs,
                           const GradcheckOptions& options = {});
 
 // gradcheck applied to the function (inputs, grad_outputs) -> autograd::grad(fn(inputs),
 // inputs, grad_outputs, create_graph=true): checks second derivatives.
-GradcheckResult gradgradcheck(const Function& fn, const TensorList& inputs,
+GradcheckResult gradgradcheck(const MultiOutputFn& fn, const TensorList& inputs,
                               const GradcheckOptions& options = {});
-GradcheckResult gradgradcheck(const SingleOutputFunction& fn, const TensorList& inputs,
+GradcheckResult gradgradcheck(const SingleOutputFn& fn, const TensorList& inputs,
                               const GradcheckOptions& options = {});
 
 }  // namespace tg::autograd

@@ -122,7 +122,7 @@ void check_gradcheck(Family& fam, const nlohmann::json& c, bool second_order) {
   const OpInfo& info = lookup(c["op"]);
   TensorList in = make_inputs(fam, c, kFloat64);
   nlohmann::json args = c["args"];
-  autograd::Function fn = [&info, args](const TensorList& x) {
+  autograd::MultiOutputFn fn = [&info, args](const TensorList& x) {
     return float_outputs(info.fn(x, args));
   };
   autograd::GradcheckOptions opt;
