@@ -3,6 +3,7 @@
 #include "autograd/engine.h"
 #include "autograd/function.h"
 #include "autograd/gradcheck.h"
+#include "autograd/graph_export.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/random.h"

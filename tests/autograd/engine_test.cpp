@@ -173,3 +173,24 @@ TEST(Engine, AnomalyModeNamesTheOp) {
 
 }  // namespace
 }  // namespace tg
+
+namespace tg {
+namespace {
+
+TEST(GraphExport, DotListsOpsAndLeaves) {
+  Tensor a = ones({2, 3}).requires_grad_();
+  Tensor b = ones({3}).requires_grad_();
+  Tensor y = (a * b + a).sum();
+  const std::string dot = autograd::to_dot(y);
+  EXPECT_NE(dot.find("digraph"), std::string::npos);
+  EXPECT_NE(dot.find("SumBackward"), std::string::npos);
+  EXPECT_NE(dot.find("MulBackward"), std::string::npos);
+  EXPECT_NE(dot.find("AddBackward"), std::string::npos);
+  EXPECT_NE(dot.find("leaf [2, 3]"), std::string::npos);
+  EXPECT_NE(dot.find("leaf [3]"), std::string::npos);
+  // a feeds two ops but appears once
+  EXPECT_EQ(dot.find("leaf [2, 3]"), dot.rfind("leaf [2, 3]"));
+}
+
+}  // namespace
+}  // namespace tg
