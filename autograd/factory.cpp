@@ -1,4 +1,6 @@
 // Tensor creation: empty/zeros/ones/full/arange/linspace/eye, from values, from memory.
+#include <tbb/scalable_allocator.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -10,11 +12,11 @@ namespace {
 Tensor make(IntArrayRef shape, DType dtype) {
   for (std::size_t i = 0; i < shape.size(); ++i)
     TG_CHECK(shape[i] >= 0, "empty: negative dimension ", shape[i], " in shape ", shape);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->shape = Shape(shape);
   impl->strides = contiguous_strides(impl->shape);
   impl->dtype = dtype;
-  impl->storage = std::make_shared<Storage>(impl->shape.numel() * itemsize(dtype));
+  impl->storage = make_storage(impl->shape.numel() * itemsize(dtype));
   return Tensor(std::move(impl));
 }
 
@@ -145,8 +147,8 @@ Tensor from_blob(void* data, IntArrayRef shape, IntArrayRef strides, DType dtype
   if (extent != 0) {
     for (std::size_t i = 0; i < shape.size(); ++i) extent += (shape[i] - 1) * strides[i];
   }
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(data, extent * itemsize(dtype), std::move(deleter));
+  auto impl = make_tensor_impl();
+  impl->storage = std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), data, extent * itemsize(dtype), std::move(deleter));
   impl->shape = Shape(shape);
   impl->strides = Shape(strides);
   impl->dtype = dtype;
@@ -156,7 +158,7 @@ Tensor from_blob(void* data, IntArrayRef shape, IntArrayRef strides, DType dtype
 
 Tensor as_strided_view(const Tensor& base, IntArrayRef shape, IntArrayRef strides,
                        int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->storage = base.storage();
   impl->offset = offset;
   impl->shape = Shape(shape);

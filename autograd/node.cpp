@@ -1,6 +1,7 @@
 #include "autograd/node.h"
 
 #include <execinfo.h>
+#include <tbb/scalable_allocator.h>
 
 #include <algorithm>
 #include <atomic>
@@ -46,7 +47,7 @@ std::string capture_backtrace() {
 }
 
 Tensor alias_without_graph(const Tensor& t) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   const TensorImpl& src = *t.impl();
   impl->storage = src.storage;
   impl->offset = src.offset;
@@ -68,13 +69,14 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   is_output_ = is_output;
   requires_grad_ = t.requires_grad();
   output_nr_ = t.output_nr();
-  if (is_output || !t.is_leaf()) {
+  if (is_output) {
     // Never keep the output's own grad_fn (that would be a reference cycle): the
     // link is rebuilt from the owning node at unpack time.
     data_ = alias_without_graph(t);
-    if (!is_output) grad_fn_ = t.grad_fn();
   } else {
-    data_ = t;  // a leaf: unpack must hand back the leaf itself so its grad accumulates
+    // An input is kept as is: its history is older than this node, so no cycle. A later
+    // in-place write (which could rebase its history) is caught by the version check.
+    data_ = t;
   }
 }
 
@@ -93,12 +95,19 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner, const std::string
         data_.version(), "; expected version ", version_,
         ". Use an out-of-place op, or clone() the tensor before modifying it."));
   }
-  if (!is_output_ && !grad_fn_) return data_;  // leaf (or a tensor without history)
+  if (!is_output_) return data_;
   Tensor t = alias_without_graph(data_);
   t.impl()->requires_grad = requires_grad_;
   t.impl()->output_nr = output_nr_;
-  t.impl()->grad_fn = is_output_ ? (requires_grad_ ? owner : nullptr) : grad_fn_;
+  t.impl()->grad_fn = requires_grad_ ? owner : nullptr;
   return t;
+}
+
+std::shared_ptr<Node> SavedTensor::take_grad_fn() {
+  // Only when this is the last handle on the tensor: then its history would otherwise
+  // be destroyed recursively from inside this node's destructor.
+  if (is_output_ || !data_.defined() || data_.impl_ptr().use_count() != 1) return nullptr;
+  return std::move(data_.impl()->grad_fn);
 }
 
 void SavedTensor::release() {
@@ -226,6 +235,7 @@ FunctionNode::~FunctionNode() {
   release_iteratively(std::move(children));
 }
 
+
 void FunctionNode::release_saved() {
   for (auto& s : saved) s.release();
 }
@@ -252,7 +262,7 @@ bool needs_recording(std::initializer_list<const Tensor*> inputs) {
 
 void record_node(const char* name, TensorList& outputs, const TensorList& inputs,
                  const TensorList& saved, VjpFn vjp) {
-  auto node = std::make_shared<FunctionNode>(name, std::move(vjp));
+  auto node = std::allocate_shared<FunctionNode>(tbb::scalable_allocator<FunctionNode>(), name, std::move(vjp));
   const std::size_t n_in = inputs.size();
   node->next_edges.resize(n_in);
   node->needs.resize(n_in, false);

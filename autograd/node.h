@@ -37,12 +37,12 @@ class SavedTensor {
   Tensor unpack(const std::shared_ptr<Node>& owner, const std::string& op, int index) const;
   void release();
   bool defined() const { return data_.defined() || was_defined_; }
-  // Moves the saved tensor's graph link out (for iterative teardown).
-  std::shared_ptr<Node> take_grad_fn() { return std::move(grad_fn_); }
+  // Moves the saved tensor's graph link out when nothing else holds the tensor (for
+  // iterative teardown).
+  std::shared_ptr<Node> take_grad_fn();
 
  private:
-  Tensor data_;                    // shares storage; carries no graph link
-  std::shared_ptr<Node> grad_fn_;  // non-leaf inputs: the history at save time
+  Tensor data_;  // inputs: the tensor itself; outputs: an alias with no graph link
   uint64_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;

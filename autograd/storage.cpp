@@ -1,13 +1,21 @@
 #include "autograd/storage.h"
 
+#include <tbb/scalable_allocator.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
 namespace tg {
 
 Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
-  const std::size_t rounded = ((nbytes + 63) / 64) * 64;
-  data_ = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  if (nbytes <= kInlineBytes) {
+    const auto raw = reinterpret_cast<std::uintptr_t>(inline_);
+    data_ = reinterpret_cast<void*>((raw + 63) & ~std::uintptr_t(63));
+    inline_storage_ = true;
+    return;
+  }
+  data_ = scalable_aligned_malloc(nbytes, 64);
   if (!data_) throw std::bad_alloc();
 }
 
@@ -15,11 +23,16 @@ Storage::Storage(void* data, std::size_t nbytes, std::function<void(void*)> dele
     : data_(data), nbytes_(nbytes), deleter_(std::move(deleter)), owned_(false) {}
 
 Storage::~Storage() {
+  if (inline_storage_) return;
   if (owned_) {
-    std::free(data_);
+    scalable_aligned_free(data_);
   } else if (deleter_) {
     deleter_(data_);
   }
+}
+
+std::shared_ptr<Storage> make_storage(std::size_t nbytes) {
+  return std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), nbytes);
 }
 
 }  // namespace tg

@@ -24,11 +24,20 @@ class Storage {
   void bump_version() { ++version_; }
 
  private:
+  static constexpr std::size_t kInlineBytes = 64;
+  // Small tensors (scalars, biases) live inside the Storage object: one allocation less.
+  // The buffer is over-sized so a 64-byte aligned window always fits in it.
+  unsigned char inline_[kInlineBytes + 64];
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;
   uint64_t version_ = 0;
   std::function<void(void*)> deleter_;
   bool owned_ = true;
+  bool inline_storage_ = false;
 };
+
+// Allocates a Storage (and below, a TensorImpl) from TBB's scalable allocator: autograd
+// creates several small objects per op, and the default malloc dominated their cost.
+std::shared_ptr<Storage> make_storage(std::size_t nbytes);
 
 }  // namespace tg

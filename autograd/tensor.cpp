@@ -1,6 +1,8 @@
 // Tensor's own methods: metadata, element access and the autograd state.
 #include "autograd/tensor.h"
 
+#include <tbb/scalable_allocator.h>
+
 #include <atomic>
 
 #include "autograd/engine.h"
@@ -8,6 +10,10 @@
 #include "autograd/node.h"
 
 namespace tg {
+
+std::shared_ptr<TensorImpl> make_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(tbb::scalable_allocator<TensorImpl>());
+}
 
 void TensorImpl::refresh_contiguous() {
   int64_t expected = 1;
@@ -93,7 +99,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
 
 Tensor Tensor::detach() const {
   TG_CHECK(defined(), "detach: the tensor is undefined");
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->storage = impl_->storage;
   impl->offset = impl_->offset;
   impl->shape = impl_->shape;

@@ -182,6 +182,9 @@ struct TensorImpl {
   void refresh_contiguous();
 };
 
+// A fresh TensorImpl from the scalable allocator (see make_storage).
+std::shared_ptr<TensorImpl> make_tensor_impl();
+
 // ---- creation (autograd/factory.cpp)
 struct TensorOptions {
   DType dtype = DType::Float32;

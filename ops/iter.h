@@ -136,6 +136,20 @@ void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   Out* po = static_cast<Out*>(out.raw_data());
   const In* pa = static_cast<const In*>(a.raw_data());
   const In* pb = static_cast<const In*>(b.raw_data());
+  if (a.shape() == out.shape() && b.shape() == out.shape() && a.is_contiguous() &&
+      b.is_contiguous() && out.is_contiguous()) {  // the common case: one flat loop
+    const int64_t n = out.numel();
+    constexpr int64_t kChunk = 1 << 15;
+    if (n < 2 * kChunk) {
+      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    } else {
+      tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, kChunk),
+                        [&](const tbb::blocked_range<int64_t>& r) {
+                          for (int64_t i = r.begin(); i < r.end(); ++i) po[i] = f(pa[i], pb[i]);
+                        }, tbb::simple_partitioner());
+    }
+    return;
+  }
   StridedLoop<3> loop(out.shape(), {out.strides(), broadcast_strides(a, out.shape()),
                                     broadcast_strides(b, out.shape())});
   loop.run([&](const std::array<int64_t, 3>& off, const std::array<int64_t, 3>& st, int64_t n) {
