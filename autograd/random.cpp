@@ -1,6 +1,8 @@
 #include "autograd/random.h"
 
 #include <cmath>
+#include <cstring>
+#include <sstream>
 
 #include "autograd/grad_mode.h"
 
@@ -66,6 +68,24 @@ double Generator::normal() {
   spare_ = r * std::sin(theta);
   has_spare_ = true;
   return r * std::cos(theta);
+}
+
+std::string Generator::get_state() const {
+  std::ostringstream os;
+  os << seed_value_ << ' ' << state_[0] << ' ' << state_[1] << ' ' << state_[2] << ' '
+     << state_[3] << ' ' << has_spare_ << ' ';
+  uint64_t spare_bits;
+  std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
+  os << spare_bits;
+  return os.str();
+}
+
+void Generator::set_state(const std::string& state) {
+  std::istringstream is(state);
+  uint64_t spare_bits = 0;
+  is >> seed_value_ >> state_[0] >> state_[1] >> state_[2] >> state_[3] >> has_spare_ >> spare_bits;
+  TG_CHECK(!is.fail(), "Generator::set_state: malformed state '", state, "'");
+  std::memcpy(&spare_, &spare_bits, sizeof spare_);
 }
 
 Generator& default_generator() {

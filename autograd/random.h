@@ -1,6 +1,7 @@
 // One seeded generator for every random tensor: same seed, same values.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "autograd/tensor.h"
 
@@ -14,6 +15,9 @@ class Generator {
   double uniform();   // [0, 1) with 53 random bits
   double normal();    // standard normal (Box-Muller, both values used)
   uint64_t initial_seed() const { return seed_value_; }
+  // The full state as text (to checkpoint and resume a run bit for bit), and back.
+  std::string get_state() const;
+  void set_state(const std::string& state);
 
  private:
   uint64_t state_[4];

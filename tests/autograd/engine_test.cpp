@@ -194,3 +194,39 @@ TEST(GraphExport, DotListsOpsAndLeaves) {
 
 }  // namespace
 }  // namespace tg
+
+namespace tg {
+namespace {
+
+TEST(Random, SameSeedSameValuesAndStateRoundTrip) {
+  manual_seed(42);
+  Tensor a = randn({100});
+  manual_seed(42);
+  Tensor b = randn({100});
+  EXPECT_TRUE(equal(a, b));
+  Generator g(5);
+  g.normal();  // leaves a spare value pending
+  const std::string state = g.get_state();
+  std::vector<double> first = {g.normal(), g.normal(), g.uniform()};
+  g.set_state(state);
+  std::vector<double> second = {g.normal(), g.normal(), g.uniform()};
+  EXPECT_EQ(first, second);
+  EXPECT_THROW(g.set_state("garbage"), Error);
+}
+
+TEST(Random, DistributionsLookRight) {
+  manual_seed(1);
+  Tensor u = rand({20000}, kFloat64);
+  EXPECT_NEAR(u.mean().item(), 0.5, 0.01);
+  Tensor n = randn({20000}, kFloat64);
+  EXPECT_NEAR(n.mean().item(), 0.0, 0.02);
+  EXPECT_NEAR((n * n).mean().item(), 1.0, 0.03);
+  Tensor r = randint(3, 7, {1000});
+  for (int64_t v : r.to_vector<int64_t>()) EXPECT_TRUE(v >= 3 && v < 7);
+  std::vector<int64_t> p = randperm(50).to_vector<int64_t>();
+  std::sort(p.begin(), p.end());
+  for (int64_t i = 0; i < 50; ++i) EXPECT_EQ(p[i], i);
+}
+
+}  // namespace
+}  // namespace tg
