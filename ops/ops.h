@@ -1,6 +1,16 @@
 // Every op family's public declarations.
 #pragma once
+#include "ops/activation.h"
+#include "ops/conv.h"
 #include "ops/elementwise.h"
+#include "ops/index.h"
+#include "ops/join.h"
+#include "ops/linalg.h"
+#include "ops/loss.h"
+#include "ops/norm.h"
+#include "ops/pad.h"
+#include "ops/pool.h"
 #include "ops/reduce.h"
+#include "ops/resample.h"
 #include "ops/shape.h"
 #include "ops/unary.h"

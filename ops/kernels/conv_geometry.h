@@ -4,6 +4,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 namespace tg::kernels {
 
@@ -44,6 +46,33 @@ inline int64_t pool_output_size(int64_t in, int64_t pad, int64_t kernel, int64_t
   int64_t out = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;
   return out;
+}
+
+// PyTorch's padding="same" for a stride-1 convolution along one dim: the total padding
+// dilation*(kernel-1) is split with the smaller half before and the rest after, so an
+// even kernel pads one more element after than before.
+struct SamePadding {
+  int64_t before = 0;
+  int64_t after = 0;
+};
+
+inline SamePadding same_padding(int64_t kernel, int64_t dilation) {
+  const int64_t total = dilation * (kernel - 1);
+  return {total / 2, total - total / 2};
+}
+
+// PyTorch rejects pooling whose padding exceeds half the kernel (every window must keep
+// at least one input element). Throws std::invalid_argument naming both values.
+inline void check_pool_padding(int64_t kernel, int64_t pad) {
+  if (pad < 0 || pad > kernel / 2) {
+    throw std::invalid_argument("check_pool_padding: pad must be in [0, kernel/2], got pad=" +
+                                std::to_string(pad) + " for kernel=" + std::to_string(kernel));
+  }
+}
+
+inline void check_pool_padding(const std::array<int64_t, 3>& kernel,
+                               const std::array<int64_t, 3>& pad) {
+  for (int d = 0; d < 3; ++d) check_pool_padding(kernel[d], pad[d]);
 }
 
 }  // namespace tg::kernels

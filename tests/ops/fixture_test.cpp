@@ -1,5 +1,6 @@
 // Runs every case of every fixture family through the op registry:
-//   <family>/<case>.vs_pytorch    float32 forward and gradients against PyTorch 1.13
+//   <family>/<case>.vs_pytorch    float32 forward and gradients against PyTorch 1.13 (and
+//                                 the values of inputs updated in place, where recorded)
 //   <family>/<case>.gradcheck     float64 first derivatives against finite differences
 //   <family>/<case>.gradgradcheck float64 second derivatives
 //   <family>/<case>.threads       the same bits with 1 and 2 threads
@@ -49,6 +50,13 @@ TensorList make_inputs(Family& fam, const nlohmann::json& c, DType float_dtype) 
   return in;
 }
 
+// The inputs' PyTorch parameter names, in the case's order (for TG_NAMED_OP ops).
+std::vector<std::string> input_names(const nlohmann::json& c) {
+  std::vector<std::string> names;
+  for (const auto& spec : c["inputs"]) names.push_back(spec.value("name", ""));
+  return names;
+}
+
 // Largest |a - b| relative to the reference tensor's largest magnitude (and 1e-3 floor).
 double scaled_error(const Tensor& got, const Tensor& want) {
   std::vector<double> a = got.to_vector<double>(), b = want.to_vector<double>();
@@ -75,11 +83,29 @@ TensorList float_outputs(const TensorList& outs) {
   return r;
 }
 
+// The op's float32 tolerance, or the case's own where one is registered (TG_CASE_RTOL).
+double tolerance(const OpInfo& info, const nlohmann::json& c) {
+  auto it = case_rtol().find(c["id"].get<std::string>());
+  return it == case_rtol().end() ? info.rtol : it->second;
+}
+
 void check_vs_pytorch(Family& fam, const nlohmann::json& c) {
   const OpInfo& info = lookup(c["op"]);
+  const double rtol = tolerance(info, c);
   TensorList in = make_inputs(fam, c, kFloat32);
-  TensorList outs = info.fn(in, c["args"]);
+  TensorList outs = call_op(info, in, input_names(c), c["args"]);
   ASSERT_EQ(outs.size(), c["outputs"].size()) << "number of outputs";
+  // Inputs the op updates in place (batch_norm's running statistics) against their values
+  // after PyTorch's call.
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto& spec = c["inputs"][i];
+    if (!spec.contains("after") || spec["after"].is_null()) continue;
+    const Tensor& want = fam.get(spec["after"]);
+    ASSERT_EQ(in[i].shape(), want.shape()) << "input " << i << " after the call: shape";
+    EXPECT_LE(scaled_error(in[i], want), rtol)
+        << "input " << i << " (" << spec.value("name", "") << ") after the call differs from "
+        << "PyTorch";
+  }
   TensorList used, gouts;
   for (std::size_t k = 0; k < outs.size(); ++k) {
     const Tensor& want = fam.get(c["outputs"][k]);
@@ -87,7 +113,7 @@ void check_vs_pytorch(Family& fam, const nlohmann::json& c) {
     if (want.is_floating_point()) {
       ASSERT_EQ(outs[k].dtype(), kFloat32) << "output " << k << " dtype";
       const double err = scaled_error(outs[k], want);
-      EXPECT_LE(err, info.rtol) << "output " << k << " differs from PyTorch";
+      EXPECT_LE(err, rtol) << "output " << k << " differs from PyTorch";
     } else {
       EXPECT_TRUE(equal(outs[k].to(want.dtype()), want)) << "integer output " << k;
     }
@@ -113,7 +139,7 @@ void check_vs_pytorch(Family& fam, const nlohmann::json& c) {
     const Tensor& want = fam.get(key);
     Tensor got = grads[j].defined() ? grads[j] : zeros_like(wrt[j]);
     ASSERT_EQ(got.shape(), want.shape()) << "grad of input " << wrt_index[j];
-    EXPECT_LE(scaled_error(got, want), info.rtol) << "grad of input " << wrt_index[j]
+    EXPECT_LE(scaled_error(got, want), rtol) << "grad of input " << wrt_index[j]
                                                   << " differs from PyTorch";
   }
 }
@@ -122,8 +148,9 @@ void check_gradcheck(Family& fam, const nlohmann::json& c, bool second_order) {
   const OpInfo& info = lookup(c["op"]);
   TensorList in = make_inputs(fam, c, kFloat64);
   nlohmann::json args = c["args"];
-  autograd::MultiOutputFn fn = [&info, args](const TensorList& x) {
-    return float_outputs(info.fn(x, args));
+  const std::vector<std::string> names = input_names(c);
+  autograd::MultiOutputFn fn = [&info, args, names](const TensorList& x) {
+    return float_outputs(call_op(info, x, names, args));
   };
   autograd::GradcheckOptions opt;
   opt.atol = info.gradcheck_atol;
@@ -148,8 +175,10 @@ void check_threads(Family& fam, const nlohmann::json& c) {
   auto run = [&](int threads) {
     set_num_threads(threads);
     TensorList in = make_inputs(fam, c, kFloat32);
-    TensorList outs = info.fn(in, c["args"]);
+    TensorList outs = call_op(info, in, input_names(c), c["args"]);
     TensorList result = outs;
+    for (std::size_t i = 0; i < in.size(); ++i)  // inputs updated in place
+      if (c["inputs"][i].contains("after")) result.push_back(in[i]);
     TensorList used, gouts, wrt;
     for (std::size_t k = 0; k < outs.size(); ++k)
       if (outs[k].requires_grad()) {

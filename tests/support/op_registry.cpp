@@ -14,6 +14,40 @@ Register::Register(const std::string& name, OpFn fn, double rtol) {
   registry()[name] = std::move(info);
 }
 
+RegisterNamed::RegisterNamed(const std::string& name, NamedOpFn fn, double rtol) {
+  OpInfo info;
+  info.named_fn = std::move(fn);
+  info.rtol = rtol;
+  registry()[name] = std::move(info);
+}
+
+std::map<std::string, double>& case_rtol() {
+  static std::map<std::string, double> tolerances;
+  return tolerances;
+}
+
+CaseTolerance::CaseTolerance(const std::string& case_id, double rtol) {
+  case_rtol()[case_id] = rtol;
+}
+
+TensorList call_op(const OpInfo& info, const TensorList& inputs,
+                   const std::vector<std::string>& names, const Args& args) {
+  if (!info.named_fn) return info.fn(inputs, args);
+  TG_CHECK(names.size() == inputs.size(), "call_op: ", inputs.size(), " inputs but ",
+           names.size(), " names");
+  NamedInputs named;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    TG_CHECK(named.count(names[i]) == 0, "call_op: input name '", names[i], "' repeats");
+    named[names[i]] = inputs[i];
+  }
+  return info.named_fn(named, args);
+}
+
+Tensor named_or_none(const NamedInputs& inputs, const std::string& name) {
+  auto it = inputs.find(name);
+  return it == inputs.end() ? Tensor() : it->second;
+}
+
 bool has(const Args& args, const char* key) { return args.contains(key) && !args[key].is_null(); }
 
 std::vector<int64_t> int_list(const Args& args, const char* key, std::size_t n,

@@ -1,0 +1,381 @@
+// Activations: elementwise kernels, the softmax kernel, and vjps written with ops.
+#include "ops/activation.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "autograd/node.h"
+#include "ops/internal.h"
+#include "ops/iter.h"
+#include "ops/kernels/vector_exp.h"
+#include "ops/ops.h"
+#include "ops/reduce_iter.h"
+
+namespace tg {
+namespace {
+
+using autograd::Ctx;
+
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+constexpr double kGeluTanhBeta = 0.79788456080286535588;  // sqrt(2 / pi)
+constexpr double kGeluTanhKappa = 0.044715;
+
+void check_defined(const char* op, const Tensor& x) {
+  TG_CHECK(x.defined(), op, ": the input is undefined");
+}
+
+// Applies `f` elementwise to a floating tensor; other dtypes are rejected (as PyTorch does
+// for these activations).
+template <class F>
+Tensor map_floating_only(const char* op, const Tensor& x, F f) {
+  check_defined(op, x);
+  TG_CHECK(x.is_floating_point(), op, ": expected a floating tensor (float32 or float64), got ",
+           dtype_name(x.dtype()), " of shape ", x.shape());
+  Tensor out = empty(x.shape(), x.dtype());
+  TG_DISPATCH_FLOATING(x.dtype(), op, [&] {
+    detail::unary_kernel<scalar_t, scalar_t>(out, x, [&](scalar_t v) { return f(v); });
+  });
+  return out;
+}
+
+// Applies `f` elementwise; integer tensors are promoted to float32 first (sigmoid, tanh).
+template <class F>
+Tensor map_promoting(const char* op, const Tensor& x, F f) {
+  check_defined(op, x);
+  TG_CHECK(x.dtype() != kBool, op, ": bool tensors are not supported");
+  return map_floating_only(op, x.is_floating_point() ? x : x.to(kFloat32), f);
+}
+
+Tensor zero_like_scalar(const Tensor& g) { return zeros({}, g.dtype()); }
+
+// Sizes of the softmax loop: `outer` blocks of `channels` rows of `inner` contiguous values.
+struct SoftmaxGeometry {
+  int64_t outer = 1, channels = 1, inner = 1;
+  SoftmaxGeometry(const Shape& shape, int dim) {
+    for (int d = 0; d < shape.size(); ++d) {
+      if (d < dim) outer *= shape[d];
+      else if (d == dim) channels = shape[d];
+      else inner *= shape[d];
+    }
+  }
+};
+
+// Largest value of a contiguous run (NaN is left to propagate through exp and the sum).
+template <class T>
+T row_max(const T* x, int64_t n) {
+  T m[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};  // independent chains
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];
+  for (; i < n; ++i) m[0] = x[i] > m[0] ? x[i] : m[0];
+  return std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+}
+
+// Sum of a contiguous run in the accumulation type, in a fixed order.
+template <class T>
+typename detail::acc_type<T>::type row_sum(const T* y, int64_t n) {
+  using Acc = typename detail::acc_type<T>::type;
+  Acc s[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k) s[k] += static_cast<Acc>(y[i + k]);
+  for (; i < n; ++i) s[0] += static_cast<Acc>(y[i]);
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+// The shift that keeps exp in range: the maximum, or 0 when it is infinite (an all -inf
+// slice then gives NaN as in PyTorch, rather than inf - inf in the shift itself).
+template <class T>
+T finite_shift(T m) {
+  return std::isinf(m) ? T(0) : m;
+}
+
+// Softmax (or log-softmax) of contiguous `in` into contiguous `out` along the middle axis of
+// [outer, channels, inner]. Work is split into fixed units (one row when inner == 1, else a
+// tile of `inner` columns of one outer block), each written by one task, so the bits never
+// depend on the thread count. exp is vectorised; sums accumulate in double for float.
+template <class T>
+void softmax_kernel(const T* in, T* out, const SoftmaxGeometry& g, bool log) {
+  using Acc = typename detail::acc_type<T>::type;
+  const int64_t C = g.channels, inner = g.inner;
+  constexpr int64_t kTile = 256;
+  const int64_t tile = std::min(inner, kTile);
+  const int64_t tiles_per_block = (inner + tile - 1) / tile;
+  const int64_t units = g.outer * tiles_per_block;
+
+  auto run_row = [&](int64_t o) {
+    const T* x = in + o * C;
+    T* y = out + o * C;
+    const T shift = finite_shift(row_max(x, C));
+    kernels::exp_minus(x, &shift, 0, y, C);
+    const Acc total = row_sum(y, C);
+    if (log) {
+      const T log_total = static_cast<T>(std::log(total));
+      for (int64_t c = 0; c < C; ++c) y[c] = (x[c] - shift) - log_total;  // small stays exact
+    } else {
+      const T scale = static_cast<T>(Acc(1) / total);
+      for (int64_t c = 0; c < C; ++c) y[c] *= scale;
+    }
+  };
+
+  auto run_tile = [&](int64_t unit, Acc* sum, T* shift) {
+    const int64_t o = unit / tiles_per_block;
+    const int64_t i0 = (unit % tiles_per_block) * tile;
+    const int64_t n = std::min(tile, inner - i0);
+    const T* x = in + o * C * inner + i0;
+    T* y = out + o * C * inner + i0;
+    for (int64_t i = 0; i < n; ++i) {
+      shift[i] = -INFINITY;
+      sum[i] = 0;
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const T* xc = x + c * inner;
+      for (int64_t i = 0; i < n; ++i) shift[i] = xc[i] > shift[i] ? xc[i] : shift[i];
+    }
+    for (int64_t i = 0; i < n; ++i) shift[i] = finite_shift(shift[i]);
+    for (int64_t c = 0; c < C; ++c) {
+      T* yc = y + c * inner;
+      kernels::exp_minus(x + c * inner, shift, 1, yc, n);
+      for (int64_t i = 0; i < n; ++i) sum[i] += static_cast<Acc>(yc[i]);
+    }
+    if (log) {
+      T log_sum[kTile];
+      for (int64_t i = 0; i < n; ++i) log_sum[i] = static_cast<T>(std::log(sum[i]));
+      for (int64_t c = 0; c < C; ++c) {
+        const T* xc = x + c * inner;
+        T* yc = y + c * inner;
+        for (int64_t i = 0; i < n; ++i) yc[i] = (xc[i] - shift[i]) - log_sum[i];
+      }
+    } else {
+      T scale[kTile];
+      for (int64_t i = 0; i < n; ++i) scale[i] = static_cast<T>(Acc(1) / sum[i]);
+      for (int64_t c = 0; c < C; ++c) {
+        T* yc = y + c * inner;
+        for (int64_t i = 0; i < n; ++i) yc[i] *= scale[i];
+      }
+    }
+  };
+
+  auto run_range = [&](int64_t begin, int64_t end) {
+    if (inner == 1) {
+      for (int64_t u = begin; u < end; ++u) run_row(u);
+      return;
+    }
+    Acc sum[kTile];
+    T shift[kTile];
+    for (int64_t u = begin; u < end; ++u) run_tile(u, sum, shift);
+  };
+  const int64_t unit_work = std::max<int64_t>(C * tile, 1);
+  if (units < 2 || units * unit_work < (1 << 16)) {
+    run_range(0, units);
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(1, (1 << 14) / unit_work);
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, units, grain),
+                    [&](const tbb::blocked_range<int64_t>& r) { run_range(r.begin(), r.end()); },
+                    tbb::simple_partitioner());
+}
+
+Tensor softmax_forward(const char* op, const Tensor& x, int64_t dim, bool log) {
+  check_defined(op, x);
+  TG_CHECK(x.is_floating_point(), op, ": expected a floating tensor (float32 or float64), got ",
+           dtype_name(x.dtype()), " of shape ", x.shape());
+  const int d = wrap_dim(dim, x.dim(), op);
+  Tensor in = x.detach().contiguous();
+  Tensor out = empty(x.shape(), x.dtype());
+  if (x.numel() == 0) return out;
+  const SoftmaxGeometry geometry(x.shape(), x.dim() == 0 ? 0 : d);
+  TG_DISPATCH_FLOATING(x.dtype(), op, [&] {
+    softmax_kernel<scalar_t>(static_cast<const scalar_t*>(in.raw_data()),
+                             static_cast<scalar_t*>(out.raw_data()), geometry, log);
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  check_defined("relu", x);
+  TG_CHECK(x.dtype() != kBool, "relu: bool tensors are not supported");
+  Tensor out = empty(x.shape(), x.dtype());
+  TG_DISPATCH_ALL(x.dtype(), "relu", [&] {
+    if constexpr (!std::is_same_v<scalar_t, bool>) {
+      detail::unary_kernel<scalar_t, scalar_t>(out, x, [](scalar_t v) {
+        return (v != v || v > scalar_t(0)) ? v : scalar_t(0);  // NaN stays NaN
+      });
+    }
+  });
+  return autograd::record("ReluBackward", out, {x}, {out},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        return {where(gt(c.saved(0), 0), g[0], zero_like_scalar(g[0]))};
+      });
+}
+
+Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
+  const double slope = negative_slope.to_double();
+  Tensor out = map_floating_only("leaky_relu", x, [slope](auto v) {
+    using T = decltype(v);
+    return v > T(0) ? v : static_cast<T>(v * slope);
+  });
+  return autograd::record("LeakyReluBackward", out, {x}, {x},
+      [slope](const Ctx& c, const TensorList& g) -> TensorList {
+        return {where(gt(c.saved(0), 0), g[0], g[0] * slope)};
+      });
+}
+
+Tensor elu(const Tensor& x, Scalar alpha) {
+  const double a = alpha.to_double();
+  Tensor out = map_floating_only("elu", x, [a](auto v) {
+    using T = decltype(v);
+    return v > T(0) ? v : static_cast<T>(a * std::expm1(v));
+  });
+  // For x <= 0, dy/dx = alpha * exp(x) = y + alpha: reading it off the saved output avoids
+  // exp overflow in the unused branch (which would turn masked zeros into NaN in double
+  // backward).
+  return autograd::record("EluBackward", out, {x}, {x, out},
+      [a](const Ctx& c, const TensorList& g) -> TensorList {
+        return {where(gt(c.saved(0), 0), g[0], g[0] * (c.saved(1) + a))};
+      });
+}
+
+Tensor normal_cdf(const Tensor& x) {
+  Tensor out = map_promoting("normal_cdf", x, [](auto v) {
+    using T = decltype(v);
+    return static_cast<T>(0.5 * (1.0 + std::erf(static_cast<double>(v) * kInvSqrt2)));
+  });
+  return autograd::record("NormalCdfBackward", out, {x}, {x},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor v = c.saved(0);
+        return {g[0] * exp(v * v * -0.5) * kInvSqrt2Pi};
+      });
+}
+
+Tensor gelu(const Tensor& x, const std::string& approximate) {
+  TG_CHECK(approximate == "none" || approximate == "tanh",
+           "gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
+  if (approximate == "none") {
+    Tensor out = map_floating_only("gelu", x, [](auto v) {
+      using T = decltype(v);
+      return static_cast<T>(v * 0.5 * (1.0 + std::erf(static_cast<double>(v) * kInvSqrt2)));
+    });
+    return autograd::record("GeluBackward", out, {x}, {x},
+        [](const Ctx& c, const TensorList& g) -> TensorList {
+          Tensor v = c.saved(0);
+          Tensor pdf = exp(v * v * -0.5) * kInvSqrt2Pi;
+          return {g[0] * (normal_cdf(v) + v * pdf)};
+        });
+  }
+  Tensor out = map_floating_only("gelu", x, [](auto v) {
+    using T = decltype(v);
+    const T inner = static_cast<T>(kGeluTanhBeta) * (v + static_cast<T>(kGeluTanhKappa) * v * v * v);
+    return static_cast<T>(T(0.5) * v * (T(1) + std::tanh(inner)));
+  });
+  return autograd::record("GeluBackward", out, {x}, {x},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor v = c.saved(0);
+        Tensor v2 = v * v;
+        Tensor t = tanh((v + v2 * v * kGeluTanhKappa) * kGeluTanhBeta);
+        Tensor d_inner = (v2 * (3.0 * kGeluTanhKappa) + 1.0) * kGeluTanhBeta;
+        Tensor dy = (t + 1.0) * 0.5 + v * 0.5 * (1.0 - t * t) * d_inner;
+        return {g[0] * dy};
+      });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor out = map_promoting("sigmoid", x, [](auto v) {
+    using T = decltype(v);
+    return T(1) / (T(1) + std::exp(-v));
+  });
+  return autograd::record("SigmoidBackward", out, {x}, {out},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor y = c.saved(0);
+        return {g[0] * y * (1.0 - y)};
+      });
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor out = map_promoting("tanh", x, [](auto v) { return std::tanh(v); });
+  return autograd::record("TanhBackward", out, {x}, {out},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor y = c.saved(0);
+        return {g[0] * (1.0 - y * y)};
+      });
+}
+
+Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
+  const double b = beta.to_double(), th = threshold.to_double();
+  TG_CHECK(b != 0.0, "softplus: beta must be non-zero, got ", b);
+  Tensor out = map_floating_only("softplus", x, [b, th](auto v) {
+    using T = decltype(v);
+    const T z = static_cast<T>(v * b);
+    return z > static_cast<T>(th) ? v : static_cast<T>(std::log1p(std::exp(z)) / b);
+  });
+  return autograd::record("SoftplusBackward", out, {x}, {x},
+      [b, th](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor z = c.saved(0) * b;
+        return {where(gt(z, th), g[0], g[0] * sigmoid(z))};
+      });
+}
+
+Tensor silu(const Tensor& x) {
+  Tensor out = map_floating_only("silu", x, [](auto v) {
+    using T = decltype(v);
+    return v / (T(1) + std::exp(-v));
+  });
+  return autograd::record("SiluBackward", out, {x}, {x},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor v = c.saved(0);
+        Tensor s = sigmoid(v);
+        return {g[0] * s * (v * (1.0 - s) + 1.0)};
+      });
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  Tensor out = softmax_forward("softmax", x, dim, /*log=*/false);
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "softmax");
+  return autograd::record("SoftmaxBackward", out, {x}, {out},
+      [d](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor y = c.saved(0);
+        if (y.dim() == 0) return {g[0] * 0.0};  // a single element: constant 1
+        return {y * (g[0] - sum(g[0] * y, {d}, /*keepdim=*/true))};
+      });
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  Tensor out = softmax_forward("log_softmax", x, dim, /*log=*/true);
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "log_softmax");
+  return autograd::record("LogSoftmaxBackward", out, {x}, {out},
+      [d](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor y = c.saved(0);
+        if (y.dim() == 0) return {g[0] * 0.0};  // a single element: constant 0
+        return {g[0] - exp(y) * sum(g[0], {d}, /*keepdim=*/true)};
+      });
+}
+
+Tensor Tensor::relu() const { return tg::relu(*this); }
+Tensor Tensor::sigmoid() const { return tg::sigmoid(*this); }
+Tensor Tensor::tanh() const { return tg::tanh(*this); }
+Tensor Tensor::softmax(int64_t dim) const { return tg::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int64_t dim) const { return tg::log_softmax(*this, dim); }
+
+Tensor& Tensor::relu_() {
+  TG_CHECK(defined(), "relu_: the tensor is undefined");
+  TG_CHECK(dtype() != kBool, "relu_: bool tensors are not supported");
+  return detail::inplace(
+      *this, "relu_", [](const Tensor& s) { return tg::relu(s); },
+      [this] {
+        TG_DISPATCH_ALL(dtype(), "relu_", [&] {
+          if constexpr (!std::is_same_v<scalar_t, bool>) {
+            detail::unary_kernel<scalar_t, scalar_t>(*this, *this, [](scalar_t v) {
+              return (v != v || v > scalar_t(0)) ? v : scalar_t(0);
+            });
+          }
+        });
+      });
+}
+
+}  // namespace tg

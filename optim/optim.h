@@ -1,0 +1,11 @@
+// tapegrad's optim: optimizers, learning-rate schedulers and gradient clipping (tg::optim,
+// like torch::optim).
+#pragma once
+#include "optim/adagrad.h"
+#include "optim/adam.h"
+#include "optim/adamw.h"
+#include "optim/clip_grad.h"
+#include "optim/lr_scheduler.h"
+#include "optim/optimizer.h"
+#include "optim/rmsprop.h"
+#include "optim/sgd.h"
