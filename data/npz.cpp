@@ -288,6 +288,11 @@ NamedArrays npz_from_buffer(const unsigned char* data, size_t size, const std::s
     std::vector<unsigned char> inflated;
     const unsigned char* payload = r.at(start);
     if (m.method == kMethodDeflate) {
+      // Deflate expands at most ~1032:1; a larger announced size is a lie, not an allocation.
+      if (m.size / 1032 > m.compressed_size + 1) {
+        fail(where, "announced size " + std::to_string(m.size) + " is impossible for " +
+                        std::to_string(m.compressed_size) + " compressed bytes");
+      }
       inflated = inflate_raw(payload, m.compressed_size, m.size, where);
       payload = inflated.data();
     } else if (m.method == kMethodStored) {

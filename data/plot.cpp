@@ -233,7 +233,14 @@ double x_pixel(const Rect& area, double frac) { return area.x0 + 0.5 + frac * (a
 double y_pixel(const Rect& area, double frac) {
   return area.y1 - 0.5 - frac * (area.height() - 1);
 }
-int pixel_index(double centre) { return static_cast<int>(std::floor(centre)); }
+// A pixel coordinate as an int, clamped to a range far outside any canvas (NaN -> lo), so
+// that extreme data never overflows the conversion.
+int to_pixel(double v, int lo = -(1 << 20), int hi = 1 << 20) {
+  if (!(v >= lo)) return lo;
+  if (v > hi) return hi;
+  return static_cast<int>(v);
+}
+int pixel_index(double centre) { return to_pixel(std::floor(centre)); }
 
 bool usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
 
@@ -294,9 +301,14 @@ void fit_axis(Axis& a, double data_lo, double data_hi, double pad, int pixels, i
   double span = hi - lo;
   a.lo = lo - span * pad;
   a.hi = hi + span * pad;
+  a.ticks.clear();
+  if (!std::isfinite(a.hi - a.lo)) {  // e.g. -1e308 .. 1e308: beyond double's reach, no ticks
+    a.lo = lo;
+    a.hi = hi;
+    return;
+  }
 
   int target = std::clamp(pixels / spacing, 3, 10);
-  a.ticks.clear();
   if (a.log && a.hi - a.lo >= 1.5) {
     // Decades, labelled; 2..9 times each decade as unlabelled minor grid when they are few.
     int first = static_cast<int>(std::ceil(a.lo - 1e-9));
@@ -326,8 +338,10 @@ void fit_axis(Axis& a, double data_lo, double data_hi, double pad, int pixels, i
   double vlo = a.log ? std::pow(10.0, a.lo) : a.lo;
   double vhi = a.log ? std::pow(10.0, a.hi) : a.hi;
   double step = nice_step((vhi - vlo) / target);
-  for (double k = std::ceil(vlo / step - 1e-9); k <= std::floor(vhi / step + 1e-9); k += 1) {
-    double v = k * step;
+  double first = std::ceil(vlo / step - 1e-9), count = std::floor(vhi / step + 1e-9) - first + 1;
+  if (!std::isfinite(first) || !std::isfinite(count)) return;  // a range beyond double's reach
+  for (int i = 0; i < std::min(count, 50.0); ++i) {
+    double v = (first + i) * step;
     if (std::fabs(v) < step * 1e-9) v = 0;
     if (a.log && v <= 0) continue;
     a.ticks.push_back({a.log ? std::log10(v) : v, format_number(v, step), true});
@@ -344,10 +358,13 @@ class Coverage {
 
   void segment(double ax, double ay, double bx, double by, double half_width) {
     double reach = half_width + 1;
-    int x_begin = std::max(r_.x0, static_cast<int>(std::floor(std::min(ax, bx) - reach)));
-    int x_end = std::min(r_.x1, static_cast<int>(std::ceil(std::max(ax, bx) + reach)));
-    int y_begin = std::max(r_.y0, static_cast<int>(std::floor(std::min(ay, by) - reach)));
-    int y_end = std::min(r_.y1, static_cast<int>(std::ceil(std::max(ay, by) + reach)));
+    if (!std::isfinite(ax) || !std::isfinite(ay) || !std::isfinite(bx) || !std::isfinite(by)) {
+      return;
+    }
+    int x_begin = std::max(r_.x0, to_pixel(std::floor(std::min(ax, bx) - reach)));
+    int x_end = std::min(r_.x1, to_pixel(std::ceil(std::max(ax, bx) + reach)));
+    int y_begin = std::max(r_.y0, to_pixel(std::floor(std::min(ay, by) - reach)));
+    int y_end = std::min(r_.y1, to_pixel(std::ceil(std::max(ay, by) + reach)));
     double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
     for (int y = y_begin; y < y_end; ++y) {
       for (int x = x_begin; x < x_end; ++x) {

@@ -70,14 +70,18 @@ inline void check_raw_array(const char* fn, const RawArray& a) {
     shape_text += (i ? ", " : "") + std::to_string(a.shape[i]);
   }
   shape_text += "]";
+  uint64_t count = 1;
   for (int64_t d : a.shape) {
     if (d < 0) throw std::invalid_argument(std::string(fn) + ": negative dimension in shape " +
                                            shape_text);
+    if (d != 0 && count > (uint64_t{1} << 59) / static_cast<uint64_t>(d)) {
+      throw std::invalid_argument(std::string(fn) + ": shape " + shape_text + " is too large");
+    }
+    count *= static_cast<uint64_t>(d);
   }
-  if (a.bytes.size() != static_cast<size_t>(a.numel()) * item) {
+  if (a.bytes.size() != count * item) {
     throw std::invalid_argument(std::string(fn) + ": array of dtype " + a.dtype + " and shape " +
-                                shape_text + " needs " +
-                                std::to_string(static_cast<size_t>(a.numel()) * item) +
+                                shape_text + " needs " + std::to_string(count * item) +
                                 " bytes, got " + std::to_string(a.bytes.size()));
   }
 }
@@ -87,17 +91,13 @@ RawArray RawArray::from_values(std::vector<int64_t> shape, const std::vector<T>&
   RawArray a;
   a.dtype = dtype_name<T>();
   a.shape = std::move(shape);
-  if (static_cast<size_t>(a.numel()) != values.size()) {
-    throw std::invalid_argument("RawArray::from_values: shape holds " +
-                                std::to_string(a.numel()) + " elements, got " +
-                                std::to_string(values.size()) + " values");
-  }
   a.bytes.resize(values.size() * sizeof(T));
   if constexpr (std::is_same_v<T, bool>) {
     for (size_t i = 0; i < values.size(); ++i) a.bytes[i] = values[i] ? 1 : 0;
   } else if (!values.empty()) {
     std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
   }
+  check_raw_array("RawArray::from_values", a);  // the shape must hold values.size() elements
   return a;
 }
 

@@ -28,8 +28,10 @@ namespace tg::kernels {
 template <class T>
 void max_pool_forward(const ConvGeometry& g, const T* x, T* y, int64_t* indices);
 
-// gx[N, C, in...] = sum of gy over the windows whose index equals that element.
-// Indices outside [0, D*H*W) match nothing.
+// gx[N, C, in...] = for each element, the sum of gy over the windows that contain it and
+// whose index names it. Indices must come from max_pool_forward with the same geometry;
+// values outside [0, D*H*W), and the indices of windows that miss the input, count
+// nowhere.
 template <class T>
 void max_pool_backward(const ConvGeometry& g, const T* gy, const int64_t* indices, T* gx);
 

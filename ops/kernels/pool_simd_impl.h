@@ -199,8 +199,7 @@ void split_row(const WidthLayout& w, const T* src, const T* src_end, T sentinel,
   if (w.s == 1) {
     T* p = dst + w.m0;
     int64_t c = 0;
-    for (; c < w.in && c + n <= readable; c += n)
-      B::load_unaligned(src + c).store_unaligned(p + c);
+    for (; c < w.in && c + n <= readable; c += n) B::load_unaligned(src + c).store_unaligned(p + c);
     for (; c < w.in; ++c) p[c] = src[c];
     for (int64_t m = w.m0 + w.in; m < w.len; m += n) fill_value.store_unaligned(dst + m);
   } else {
@@ -351,14 +350,53 @@ inline int64_t output_row_span(const ConvGeometry& g) {
 }
 
 // ---------------------------------------------------------------- forward kernels
-// Shared driver: for every output row, splits the rows of its window (cached), then
+// Where the width taps of a window row come from. CachedTaps reads the row's phases
+// (split once into the row cache, sentinels around them); PairTaps serves the common
+// 2-wide, stride-2, unpadded window straight from the input row, split in registers.
+// Both call f(j, v) for taps j = 0, 1, ... in order with v the tap for N output columns.
+template <class T, class A>
+struct CachedTaps {
+  static constexpr bool kDirect = false;
+  const int64_t* offset;  // per tap: phase * pitch + shift
+  int64_t taps;
+
+  template <class F>
+  void for_each(const T* row, int64_t ow0, F f) const {
+    for (int64_t j = 0; j < taps; ++j)
+      f(j, xsimd::batch<T, A>::load_unaligned(row + offset[j] + ow0));
+  }
+};
+
+template <class T, class A>
+struct PairTaps {
+  static constexpr bool kDirect = true;
+
+  template <class F>
+  void for_each(const T* row, int64_t ow0, F f) const {
+    xsimd::batch<T, A> even, odd;
+    split_even_odd<T, A>(row + 2 * ow0, even, odd);
+    f(0, even);
+    f(1, odd);
+  }
+};
+
+// PairTaps applies when every window spans columns (2*ow, 2*ow + 1) of the input and
+// there are enough outputs for whole vectors.
+inline bool pair_taps_apply(const ConvGeometry& g, int64_t lanes) {
+  return g.kernel[2] == 2 && g.stride[2] == 2 && g.pad[2] == 0 && g.dilation[2] == 1 &&
+         2 * g.out[2] <= g.in[2] && g.out[2] >= lanes;
+}
+
+// Shared driver: for every output row, finds the rows of its window (split into the
+// cache unless the taps come directly from the input), then
 // `reduce(row_data, rows, count, first, od, oh, orow, ow0, lanes)` returns the values of
 // columns [ow0, ow0 + N) of output row `orow` (linear over planes) and stores anything
 // else it produces (indices) for `lanes` lanes. `rows` lists the window's `count` input
 // rows, `first` is PyTorch's first in-bounds row.
-template <class T, class A, class Reduce>
+template <class T, class A, class Taps, class Reduce>
 [[gnu::flatten]] void forward_rows(const ConvGeometry& g, const WidthLayout& w, int64_t plane_begin,
-                                   int64_t plane_end, const T* x, T* y, T sentinel, Reduce reduce) {
+                                   int64_t plane_end, const T* x, T* y, T sentinel, const Taps&,
+                                   Reduce reduce) {
   using B = xsimd::batch<T, A>;
   constexpr int64_t n = B::size;
   const int64_t IW = g.in[2], OH = g.out[1], OW = g.out[2];
@@ -366,7 +404,9 @@ template <class T, class A, class Reduce>
   const T* x_end = x + g.batch * g.in_channels * in_plane;
   const RowLists windows = window_rows(g);
   Buffer<const T*> row_data = make_buffer<const T*>(g.kernel[0] * g.kernel[1]);
-  RowCache<T> cache(g.in[0] * g.in[1], input_row_span(g), w.s * w.pitch, kWholePlaneBudget);
+  const int64_t cached_rows = Taps::kDirect ? 1 : g.in[0] * g.in[1];
+  RowCache<T> cache(cached_rows, Taps::kDirect ? 1 : input_row_span(g),
+                    Taps::kDirect ? 1 : w.s * w.pitch, kWholePlaneBudget);
   alignas(64) T tail[n];
 
   for (int64_t plane = plane_begin; plane < plane_end; ++plane) {
@@ -374,13 +414,15 @@ template <class T, class A, class Reduce>
     auto split = [&](int64_t row, T* dst) {
       split_row<T, A>(w, xp + row * IW, x_end, sentinel, dst);
     };
-    cache.start_plane(split);
+    if (!Taps::kDirect) cache.start_plane(split);
     for (int64_t od = 0; od < g.out[0]; ++od)
       for (int64_t oh = 0; oh < OH; ++oh) {
         const int64_t wrow = od * OH + oh;
         const int64_t* rows = windows.items.get() + windows.begin[wrow];
         const int64_t count = windows.begin[wrow + 1] - windows.begin[wrow];
-        for (int64_t k = 0; k < count; ++k) row_data[k] = cache.get(rows[k], split);
+        for (int64_t k = 0; k < count; ++k) {
+          row_data[k] = Taps::kDirect ? xp + rows[k] * IW : cache.get(rows[k], split);
+        }
         const int64_t orow = plane * g.out[0] * OH + wrow;
         T* yr = y + orow * OW;
         for_chunks(OW, n, 1, [&](int64_t ow0, int64_t lanes) {
@@ -394,6 +436,21 @@ template <class T, class A, class Reduce>
           }
         });
       }
+  }
+}
+
+// Runs forward_rows with the tap source that applies.
+template <class T, class A, class MakeReduce>
+void forward_with_taps(const ConvGeometry& g, const WidthLayout& w, int64_t plane_begin,
+                       int64_t plane_end, const T* x, T* y, T sentinel, MakeReduce make_reduce) {
+  if (pair_taps_apply(g, w.n)) {
+    const PairTaps<T, A> taps;
+    forward_rows<T, A>(g, w, plane_begin, plane_end, x, y, sentinel, taps, make_reduce(taps));
+  } else {
+    Buffer<int64_t> offset = make_buffer<int64_t>(w.taps);
+    for (int64_t j = 0; j < w.taps; ++j) offset[j] = w.tap_phase[j] * w.pitch + w.tap_shift[j];
+    const CachedTaps<T, A> taps{offset.get(), w.taps};
+    forward_rows<T, A>(g, w, plane_begin, plane_end, x, y, sentinel, taps, make_reduce(taps));
   }
 }
 
@@ -414,41 +471,37 @@ void max_forward(const ConvGeometry& g, const PoolPlan&, int64_t plane_begin, in
   alignas(64) T lane_col[n];
   for (int64_t l = 0; l < n; ++l) lane_col[l] = static_cast<T>(l * w.s);
   const B lane_cols = B::load_aligned(lane_col);
-  Buffer<int64_t> tap_offset = make_buffer<int64_t>(w.taps);
   Buffer<T> tap_col = make_buffer<T>(w.taps);
-  for (int64_t j = 0; j < w.taps; ++j) {
-    tap_offset[j] = w.tap_phase[j] * w.pitch + w.tap_shift[j];
-    tap_col[j] = static_cast<T>(w.tap_col[j]);
-  }
+  for (int64_t j = 0; j < w.taps; ++j) tap_col[j] = static_cast<T>(w.tap_col[j]);
   alignas(64) int64_t idx_tail[n];
 
-  auto reduce = [&](const T* const* row_data, const int64_t* rows, int64_t count, int64_t first,
-                    int64_t, int64_t, int64_t orow, int64_t ow0, int64_t lanes) {
-    const B cols = lane_cols + B(static_cast<T>(ow0 * w.s));
-    B best(neg_inf);
-    B best_idx = B::load_unaligned(first_col.get() + ow0) + B(static_cast<T>(first * IW));
-    for (int64_t k = 0; k < count; ++k) {
-      const T* pr = row_data[k] + ow0;
-      const T row_start = static_cast<T>(rows[k] * IW);
-      for (int64_t j = 0; j < w.taps; ++j) {
-        const B v = B::load_unaligned(pr + tap_offset[j]);
-        const auto take = (v > best) | xsimd::isnan(v);
-        best = xsimd::select(take, v, best);
-        best_idx = xsimd::select(take, cols + B(row_start + tap_col[j]), best_idx);
+  auto make_reduce = [&](const auto& taps) {
+    return [&](const T* const* row_data, const int64_t* rows, int64_t count, int64_t first, int64_t,
+               int64_t, int64_t orow, int64_t ow0, int64_t lanes) {
+      const B cols = lane_cols + B(static_cast<T>(ow0 * w.s));
+      B best(neg_inf);
+      B best_idx = B::load_unaligned(first_col.get() + ow0) + B(static_cast<T>(first * IW));
+      for (int64_t k = 0; k < count; ++k) {
+        const T row_start = static_cast<T>(rows[k] * IW);
+        taps.for_each(row_data[k], ow0, [&](int64_t j, const B& v) {
+          const auto take = (v > best) | xsimd::isnan(v);
+          best = xsimd::select(take, v, best);
+          best_idx = xsimd::select(take, cols + B(row_start + tap_col[j]), best_idx);
+        });
       }
-    }
-    if (indices) {
-      int64_t* ir = indices + orow * OW + ow0;
-      if (lanes == n) {
-        store_indices<T, A>(best_idx, ir);
-      } else {
-        store_indices<T, A>(best_idx, idx_tail);
-        std::memcpy(ir, idx_tail, static_cast<size_t>(lanes) * sizeof(int64_t));
+      if (indices) {
+        int64_t* ir = indices + orow * OW + ow0;
+        if (lanes == n) {
+          store_indices<T, A>(best_idx, ir);
+        } else {
+          store_indices<T, A>(best_idx, idx_tail);
+          std::memcpy(ir, idx_tail, static_cast<size_t>(lanes) * sizeof(int64_t));
+        }
       }
-    }
-    return best;
+      return best;
+    };
   };
-  forward_rows<T, A>(g, w, plane_begin, plane_end, x, y, neg_inf, reduce);
+  forward_with_taps<T, A>(g, w, plane_begin, plane_end, x, y, neg_inf, make_reduce);
 }
 
 template <class T, class A>
@@ -464,21 +517,21 @@ void avg_forward(const ConvGeometry& g, const PoolPlan& plan, int64_t plane_begi
   for (int64_t ow = 0; ow < OW + n; ++ow) {
     width_count[ow] = (override_divisor || ow >= OW) ? T(1) : static_cast<T>(plan.counts[2][ow]);
   }
-  Buffer<int64_t> tap_offset = make_buffer<int64_t>(w.taps);
-  for (int64_t j = 0; j < w.taps; ++j) tap_offset[j] = w.tap_phase[j] * w.pitch + w.tap_shift[j];
 
-  auto reduce = [&](const T* const* row_data, const int64_t*, int64_t count, int64_t, int64_t od,
-                    int64_t oh, int64_t, int64_t ow0, int64_t) {
-    B sum(T(0));
-    for (int64_t k = 0; k < count; ++k) {
-      const T* pr = row_data[k] + ow0;
-      for (int64_t j = 0; j < w.taps; ++j) sum += B::load_unaligned(pr + tap_offset[j]);
-    }
-    const T row_count = override_divisor ? static_cast<T>(plan.divisor_override)
-                                         : static_cast<T>(plan.counts[0][od] * plan.counts[1][oh]);
-    return sum / (B(row_count) * B::load_unaligned(width_count.get() + ow0));
+  auto make_reduce = [&](const auto& taps) {
+    return [&](const T* const* row_data, const int64_t*, int64_t count, int64_t, int64_t od,
+               int64_t oh, int64_t, int64_t ow0, int64_t) {
+      B sum(T(0));
+      for (int64_t k = 0; k < count; ++k) {
+        taps.for_each(row_data[k], ow0, [&](int64_t, const B& v) { sum += v; });
+      }
+      const T row_count = override_divisor
+                              ? static_cast<T>(plan.divisor_override)
+                              : static_cast<T>(plan.counts[0][od] * plan.counts[1][oh]);
+      return sum / (B(row_count) * B::load_unaligned(width_count.get() + ow0));
+    };
   };
-  forward_rows<T, A>(g, w, plane_begin, plane_end, x, y, T(0), reduce);
+  forward_with_taps<T, A>(g, w, plane_begin, plane_end, x, y, T(0), make_reduce);
 }
 
 // ---------------------------------------------------------------- backward gathers

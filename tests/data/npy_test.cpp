@@ -213,5 +213,17 @@ TEST(IoNpy, WriterRejectsInconsistentArrays) {
   EXPECT_THROW(npy_to_buffer(unknown), std::invalid_argument);
 }
 
+TEST(IoRawArray, ChecksShapesAndDtypes) {
+  EXPECT_EQ(RawArray::itemsize("float16"), 2u);
+  EXPECT_THROW(RawArray::itemsize("int16"), std::invalid_argument);
+  expect_error<std::invalid_argument>([] { RawArray::from_values<float>({2, 2}, {1, 2, 3}); },
+                                      "needs 16 bytes, got 12");
+  expect_error<std::invalid_argument>(
+      [] { RawArray::from_values<float>({int64_t{1} << 40, int64_t{1} << 40}, {}); },
+      "too large");
+  RawArray a = RawArray::from_values<int32_t>({3}, {1, 2, 3});
+  expect_error<std::invalid_argument>([&] { a.values<float>(); }, "asked for float32");
+}
+
 }  // namespace
 }  // namespace tg::io

@@ -104,11 +104,13 @@ TEST(IoPlot, CopesWithAwkwardData) {
       {"log with zeros", {{"l", {}, {0, 1e-3, -1, 1e2, 5}}}, "", "", true},
       {"tiny and huge", {{"t", {1e-9, 2e-9}, {1e9, 3e9}}}, "", ""},
       {"custom colour", {{"", {0, 1}, {0, 1}, Colour{1, 2, 3}}}, "", ""},
+      {"extremes", {{"e", {-1e308, 0, 1e308}, {1e308, -1e308, 5e-324}}}, "", ""},
+      {"big offset", {{"b", {}, {1e17, 1e17 + 16, 1e17 + 32}}}, "", ""},
   };
   RgbImage img;
   ASSERT_NO_THROW(img = render_training_curves(panels));
   EXPECT_EQ(img.width, 3 * 560);
-  EXPECT_EQ(img.height, 3 * 400);
+  EXPECT_EQ(img.height, 4 * 400);  // 10 panels, 3 per row
   EXPECT_GT(count_colour(img, Colour{1, 2, 3}), 50u);
 }
 

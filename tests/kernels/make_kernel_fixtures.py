@@ -274,6 +274,7 @@ def make_pool():
     max_case(fx, "max2d_ties_inf_nan_s2", special_values(2, 2, 6, 7), 2, 2, ceil=True)
     max_case(fx, "max2d_wide", rand(1, 2, 5, 70), 3, 2, 1)
     max_case(fx, "max2d_wide_s1", rand(1, 2, 4, 37), 2, 1)
+    max_case(fx, "max2d_wide_k2s2", rand(1, 2, 4, 70), 2, 2)
     max_case(fx, "max2d_stride3", rand(1, 2, 8, 11), [2, 3], [1, 3], [1, 1])
     # Dilated windows with no in-bounds tap: -inf and PyTorch's out-of-plane index.
     max_case(fx, "max1d_empty_window", rand(1, 2, 1), 2, 1, 1, d=2)
@@ -290,6 +291,7 @@ def make_pool():
     avg_case(fx, "avg2d_k4s3p2_ceil_pad", rand(1, 2, 9, 10), 4, 3, 2, ceil=True, cip=True)
     avg_case(fx, "avg2d_output_1", rand(2, 2, 4, 5), [4, 5])
     avg_case(fx, "avg2d_wide", rand(1, 2, 4, 70), 3, 2, 1, cip=False)
+    avg_case(fx, "avg2d_wide_k2s2", rand(1, 2, 4, 69), 2, 2)
     avg_case(fx, "avg2d_stride1", rand(1, 2, 5, 19), 3, 1, 1, cip=False)
     avg_case(fx, "avg3d_ceil_pad", rand(1, 2, 5, 6, 7), [3, 2, 3], [2, 1, 2], [1, 1, 1],
              ceil=True, cip=True)

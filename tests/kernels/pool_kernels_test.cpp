@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -224,6 +225,45 @@ void compare_vector_with_scalar(PoolImpl vector_impl, int iterations) {
     ASSERT_TRUE(test_support::bitwise_equal(gx[0], gx[1])) << "max backward, iteration " << it;
     ASSERT_TRUE(test_support::bitwise_equal(ay[0], ay[1])) << "avg forward, iteration " << it;
     ASSERT_TRUE(test_support::bitwise_equal(agx[0], agx[1])) << "avg backward, iteration " << it;
+  }
+}
+
+// Wide 2x2 stride-2 windows take the vector path that reads input rows directly.
+template <class T>
+void compare_pair_windows_with_scalar(PoolImpl vector_impl) {
+  std::mt19937 rng(7);
+  for (const auto& size : {std::array<int64_t, 3>{1, 6, 70}, std::array<int64_t, 3>{3, 5, 67},
+                           std::array<int64_t, 3>{1, 2, 32}}) {
+    ConvGeometry g;
+    g.batch = 2;
+    g.in_channels = g.out_channels = 3;
+    g.in = size;
+    g.kernel = {size[0] > 1 ? 2 : 1, 2, 2};
+    g.stride = {1, 2, 2};
+    for (int d = 0; d < 3; ++d) {
+      g.out[d] = pool_output_size(g.in[d], 0, g.kernel[d], g.stride[d], 1, false);
+    }
+    const auto x = random_input<T>(rng, in_size(g), true);
+    std::vector<T> y[2], ay[2];
+    std::vector<int64_t> idx[2];
+    for (int k = 0; k < 2; ++k) {
+      ImplGuard guard(k == 0 ? PoolImpl::scalar : vector_impl);
+      y[k].resize(out_size(g));
+      ay[k].resize(out_size(g));
+      idx[k].resize(out_size(g));
+      max_pool_forward<T>(g, x.data(), y[k].data(), idx[k].data());
+      avg_pool_forward<T>(g, x.data(), ay[k].data(), true, 0);
+    }
+    EXPECT_TRUE(test_support::bitwise_equal(y[0], y[1])) << "max forward";
+    EXPECT_EQ(idx[0], idx[1]) << "max indices";
+    EXPECT_TRUE(test_support::bitwise_equal(ay[0], ay[1])) << "avg forward";
+  }
+}
+
+TEST(PoolKernels, PairWindowPathEqualsScalarBitwise) {
+  for (PoolImpl impl : {PoolImpl::automatic, PoolImpl::avx2}) {
+    compare_pair_windows_with_scalar<float>(impl);
+    compare_pair_windows_with_scalar<double>(impl);
   }
 }
 

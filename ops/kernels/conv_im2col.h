@@ -1,0 +1,138 @@
+// Convolution by im2col + GEMM: the general fast path behind ops/kernels/conv.h.
+//
+// Per (image, group) the output positions are cut into blocks. A block's columns (one
+// column per output position, one row per (input channel, kd, kh, kw) tap) are gathered
+// into a reused thread-local buffer no larger than one block, and one GEMM does the rest:
+//   forward:       y[C_out/g, block]   = W[C_out/g, K] * cols[K, block]        (+ bias)
+//   input grad:    cols[K, block]      = W^T * gy[C_out/g, block], then col2im into gx
+//   weight grad:   gw[C_out/g, K]     += gy[C_out/g, block] * cols[K, block]^T
+// with K = C_in/g * kD*kH*kW. 1x1 convolutions with stride 1 and no padding skip the
+// columns: the GEMM reads the input (or writes the input gradient) directly.
+//
+// Same buffer layouts as conv_reference.h: contiguous N, C, D, H, W; weights
+// [C_out, C_in/groups, kD, kH, kW]; outputs are overwritten. Results are bitwise identical
+// for any thread count: the work is cut into tasks by the geometry alone, each output
+// element has one writer, and the weight gradient's sum over the batch runs in fixed
+// chunks added in chunk order.
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
+#include "ops/kernels/conv_geometry.h"
+
+namespace tg::kernels {
+
+// Throws std::invalid_argument naming `fn` and the geometry unless g describes a valid
+// convolution (positive sizes, channels divisible by groups, non-negative padding).
+void check_conv_geometry(const char* fn, const ConvGeometry& g);
+
+// Throws std::invalid_argument naming `fn` and `name` when p is null.
+void check_conv_pointer(const char* fn, const char* name, const void* p);
+
+// True for 1x1 kernels with stride 1 and no padding (then out == in and cols == input).
+bool conv_is_pointwise(const ConvGeometry& g);
+
+// cols[r * ld + j] for r = (c, kd, kh, kw) over `channels` input planes starting at x
+// (planes in_spatial() apart) and j < count, the output positions p0 .. p0 + count - 1 in
+// flattened (od, oh, ow) order: the input element under tap r at that position, or zero
+// where the tap falls into the padding.
+template <class T>
+void im2col_block(const ConvGeometry& g, const T* x, int64_t channels, int64_t p0, int64_t count,
+                  T* cols, int64_t ld);
+
+// The adjoint of im2col_block: adds every column entry into the input element it was
+// gathered from (entries over padding are dropped). Serial; the caller owns the planes.
+template <class T>
+void col2im_block_add(const ConvGeometry& g, const T* cols, int64_t ld, int64_t channels,
+                      int64_t p0, int64_t count, T* gx);
+
+// The three convolution kernels (same contracts as conv_forward_ref & co.).
+template <class T>
+void conv_forward_im2col(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y);
+template <class T>
+void conv_backward_input_im2col(const ConvGeometry& g, const T* gy, const T* w, T* gx);
+template <class T>
+void conv_backward_weight_im2col(const ConvGeometry& g, const T* x, const T* gy, T* gw);
+
+namespace conv_detail {
+
+// A thread's reusable scratch buffer (64-byte aligned, only grows), one per Tag and type.
+// If the thread's buffer is already leased (a nested call on the same thread), the lease
+// owns a fresh buffer instead, so a lease is always safe to write.
+template <class T, class Tag>
+class ScratchLease {
+ public:
+  explicit ScratchLease(int64_t count) {
+    Slot& slot = thread_slot();
+    if (!slot.busy) {
+      slot.busy = true;
+      slot_ = &slot;
+      data_ = slot.buffer.get(count);
+    } else {
+      data_ = own_.get(count);
+    }
+  }
+  ~ScratchLease() {
+    if (slot_) slot_->busy = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+
+  T* data() const { return data_; }
+
+ private:
+  class Buffer {
+   public:
+    Buffer() = default;
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { std::free(data_); }
+    T* get(int64_t count) {
+      if (count > capacity_) {
+        std::free(data_);
+        data_ = nullptr;
+        capacity_ = 0;
+        const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
+        data_ = static_cast<T*>(std::aligned_alloc(64, bytes));
+        if (!data_) throw std::bad_alloc();
+        capacity_ = count;
+      }
+      return data_;
+    }
+
+   private:
+    T* data_ = nullptr;
+    int64_t capacity_ = 0;
+  };
+  struct Slot {
+    Buffer buffer;
+    bool busy = false;
+  };
+  static Slot& thread_slot() {
+    thread_local Slot slot;
+    return slot;
+  }
+
+  Slot* slot_ = nullptr;
+  Buffer own_;
+  T* data_ = nullptr;
+};
+
+}  // namespace conv_detail
+
+#define TG_CONV_IM2COL_DECLARE(PREFIX, T)                                                        \
+  PREFIX template void im2col_block<T>(const ConvGeometry&, const T*, int64_t, int64_t, int64_t, \
+                                       T*, int64_t);                                             \
+  PREFIX template void col2im_block_add<T>(const ConvGeometry&, const T*, int64_t, int64_t,      \
+                                           int64_t, int64_t, T*);                                \
+  PREFIX template void conv_forward_im2col<T>(const ConvGeometry&, const T*, const T*, const T*, \
+                                              T*);                                               \
+  PREFIX template void conv_backward_input_im2col<T>(const ConvGeometry&, const T*, const T*,    \
+                                                     T*);                                        \
+  PREFIX template void conv_backward_weight_im2col<T>(const ConvGeometry&, const T*, const T*, T*);
+
+TG_CONV_IM2COL_DECLARE(extern, float)
+TG_CONV_IM2COL_DECLARE(extern, double)
+
+}  // namespace tg::kernels
