@@ -9,4 +9,8 @@
 #include "autograd/random.h"
 #include "autograd/tensor.h"
 #include "autograd/threads.h"
+#include "data/tensor_io.h"
+#include "nn/functional.h"
+#include "nn/nn.h"
 #include "ops/ops.h"
+#include "optim/optim.h"

@@ -1,10 +1,23 @@
-// tapegrad's nn: modules, containers, layers and initialisation (tg::nn, like torch::nn).
+// tapegrad's nn: modules, containers, layers, initialisation, the functional forms, saving
+// and loading, and gradient checkpointing (tg::nn, like torch::nn).
 #pragma once
+#include "nn/functional.h"
+#include "nn/functional/conv.h"
+#include "nn/functional/loss.h"
+#include "nn/functional/norm.h"
+#include "nn/functional/pool.h"
 #include "nn/init.h"
 #include "nn/module.h"
 #include "nn/module_holder.h"
 #include "nn/modules/activation.h"
 #include "nn/modules/container.h"
+#include "nn/modules/conv.h"
 #include "nn/modules/dropout.h"
 #include "nn/modules/linear.h"
+#include "nn/modules/loss.h"
+#include "nn/modules/normalization.h"
+#include "nn/modules/pooling.h"
+#include "nn/modules/upsampling.h"
 #include "nn/ordered_dict.h"
+#include "nn/serialize.h"
+#include "nn/utils/checkpoint.h"

@@ -56,7 +56,8 @@ Shape weight_shape(int64_t lead0, int64_t lead1, const ExpandingArray<D>& kernel
 }
 
 // Registers (or, when reset() runs again, re-registers in the same order) weight and bias.
-std::tuple<Tensor, Tensor> register_weight_and_bias(Module& m, OrderedDict<std::string, Tensor>& own,
+std::tuple<Tensor, Tensor> register_weight_and_bias(Module& m,
+                                                    OrderedDict<std::string, Tensor>& own,
                                                     const Shape& weight_shape,
                                                     int64_t bias_size, bool with_bias) {
   for (const char* name : {"weight", "bias"})
@@ -198,7 +199,8 @@ ExpandingArray<D> ConvTransposeNdImpl<D, Derived>::output_padding_for(
                static_cast<int64_t>(want.size()) == spatial + non_spatial,
            name, ": for a ", input.dim(), "-d input, output_size must have ", spatial, " or ",
            spatial + non_spatial, " elements, got ", IntArrayRef(want));
-  if (static_cast<int64_t>(want.size()) != spatial) want.erase(want.begin(), want.begin() + non_spatial);
+  if (static_cast<int64_t>(want.size()) != spatial)
+    want.erase(want.begin(), want.begin() + non_spatial);
   ExpandingArray<D> result(0);
   for (std::size_t d = 0; d < D; ++d) {
     const int64_t in = input.size(non_spatial + static_cast<int64_t>(d));
@@ -217,14 +219,14 @@ template <std::size_t D, class Derived>
 Tensor ConvTransposeNdImpl<D, Derived>::forward(const Tensor& input,
                                                 const std::optional<IntArrayRef>& output_size) {
   const ConvTransposeOptions<D>& o = options;
-  return functional::detail::conv_transpose<D>(input, weight,
-                                               functional::ConvTransposeFuncOptions<D>()
-                                                   .bias(bias)
-                                                   .stride(o.stride())
-                                                   .padding(o.padding())
-                                                   .output_padding(output_padding_for(input, output_size))
-                                                   .groups(o.groups())
-                                                   .dilation(o.dilation()));
+  const auto func_options = functional::ConvTransposeFuncOptions<D>()
+                                .bias(bias)
+                                .stride(o.stride())
+                                .padding(o.padding())
+                                .output_padding(output_padding_for(input, output_size))
+                                .groups(o.groups())
+                                .dilation(o.dilation());
+  return functional::detail::conv_transpose<D>(input, weight, func_options);
 }
 
 template <std::size_t D, class Derived>

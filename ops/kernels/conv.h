@@ -1,6 +1,7 @@
-// The one place that chooses which convolution kernels the ops run. Today every call goes
-// to the reference loops of conv_reference.h; a faster implementation replaces the bodies
-// in conv.cpp and nothing else changes.
+// The one place that chooses which convolution kernels the ops run (conv.cpp): direct
+// vector loops for depthwise convolutions (conv_depthwise.h), im2col + a register-tiled
+// GEMM for the rest (conv_im2col.h), the reference loops of conv_reference.h as the
+// fallback. All agree with the reference and give the same bits for any thread count.
 //
 // Buffers are contiguous N, C, D, H, W (1-d and 2-d problems have leading spatial sizes 1,
 // see ConvGeometry); weights are [C_out, C_in/groups, kD, kH, kW]. Outputs are overwritten.

@@ -1,13 +1,14 @@
 // Convolution by im2col + GEMM: the general fast path behind ops/kernels/conv.h.
 //
-// Per (image, group) the output positions are cut into blocks. A block's columns (one
-// column per output position, one row per (input channel, kd, kh, kw) tap) are gathered
-// into a reused thread-local buffer no larger than one block, and one GEMM does the rest:
-//   forward:       y[C_out/g, block]   = W[C_out/g, K] * cols[K, block]        (+ bias)
-//   input grad:    cols[K, block]      = W^T * gy[C_out/g, block], then col2im into gx
-//   weight grad:   gw[C_out/g, K]     += gy[C_out/g, block] * cols[K, block]^T
-// with K = C_in/g * kD*kH*kW. 1x1 convolutions with stride 1 and no padding skip the
-// columns: the GEMM reads the input (or writes the input gradient) directly.
+// The products, with K = C_in/groups * kD*kH*kW and P the output positions of one image:
+//   forward:       y[C_out/g, P]  = W[C_out/g, K] * cols[K, P]            (+ bias)
+//   input grad:    stride 1: the forward convolution of gy with the flipped kernel;
+//                  otherwise cols = W^T * gy, each column added back where it was gathered
+//   weight grad:   gw[C_out/g, K] = sum over images of gy[C_out/g, P] * cols[K, P]^T
+// run through a register-tiled micro-kernel (conv_im2col_simd.h). cols never exists
+// whole: each task copies the input rows it reads into a zero-padded region, and gathers
+// the columns of one panel of output positions at a time straight into the micro-kernel's
+// layout. Weights are packed once per call.
 //
 // Same buffer layouts as conv_reference.h: contiguous N, C, D, H, W; weights
 // [C_out, C_in/groups, kD, kH, kW]; outputs are overwritten. Results are bitwise identical
@@ -30,22 +31,9 @@ void check_conv_geometry(const char* fn, const ConvGeometry& g);
 // Throws std::invalid_argument naming `fn` and `name` when p is null.
 void check_conv_pointer(const char* fn, const char* name, const void* p);
 
-// True for 1x1 kernels with stride 1 and no padding (then out == in and cols == input).
-bool conv_is_pointwise(const ConvGeometry& g);
-
-// cols[r * ld + j] for r = (c, kd, kh, kw) over `channels` input planes starting at x
-// (planes in_spatial() apart) and j < count, the output positions p0 .. p0 + count - 1 in
-// flattened (od, oh, ow) order: the input element under tap r at that position, or zero
-// where the tap falls into the padding.
-template <class T>
-void im2col_block(const ConvGeometry& g, const T* x, int64_t channels, int64_t p0, int64_t count,
-                  T* cols, int64_t ld);
-
-// The adjoint of im2col_block: adds every column entry into the input element it was
-// gathered from (entries over padding are dropped). Serial; the caller owns the planes.
-template <class T>
-void col2im_block_add(const ConvGeometry& g, const T* cols, int64_t ld, int64_t channels,
-                      int64_t p0, int64_t count, T* gx);
+// False when g would need thread-local buffers beyond 64 MiB (huge kernels or rows); the
+// reference loops, which need none, are then the better choice.
+bool conv_im2col_fits(const ConvGeometry& g, int64_t element_bytes);
 
 // The three convolution kernels (same contracts as conv_forward_ref & co.).
 template <class T>
@@ -122,10 +110,6 @@ class ScratchLease {
 }  // namespace conv_detail
 
 #define TG_CONV_IM2COL_DECLARE(PREFIX, T)                                                        \
-  PREFIX template void im2col_block<T>(const ConvGeometry&, const T*, int64_t, int64_t, int64_t, \
-                                       T*, int64_t);                                             \
-  PREFIX template void col2im_block_add<T>(const ConvGeometry&, const T*, int64_t, int64_t,      \
-                                           int64_t, int64_t, T*);                                \
   PREFIX template void conv_forward_im2col<T>(const ConvGeometry&, const T*, const T*, const T*, \
                                               T*);                                               \
   PREFIX template void conv_backward_input_im2col<T>(const ConvGeometry&, const T*, const T*,    \

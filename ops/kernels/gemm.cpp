@@ -42,9 +42,10 @@ auto dispatched() {
 
 // Depth of a K block: a kc x nr B panel (32 KiB for float with AVX-512) stays in L1.
 constexpr int64_t kMaxDepth = 256;
-// A packed B block (kc x columns) is at most this big, so it stays in L2 with the A block.
-constexpr int64_t kMaxBBlockBytes = 512 << 10;
-// Rows per A block: the block (rows x kc) stays in L2 while the B panels sweep past it.
+// A packed B block (kc x columns) is at most this big, and an A block (rows x kc) has at most
+// kMaxBlockRows rows: together (<= 640 KiB for float) they stay in a 1 MiB L2 while the B
+// panels sweep past the A block.
+constexpr int64_t kMaxBBlockBytes = 256 << 10;
 constexpr int64_t kMaxBlockRows = 384;
 // When M has to be split to make enough tasks (each row chunk packs B again), a chunk keeps
 // at least this many A panels.

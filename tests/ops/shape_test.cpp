@@ -334,13 +334,15 @@ TEST(ShapeOps, IndexOpsDoubleBackward) {
   expect_grads_ok([idx](const TensorList& in) { return index_select(in[0], 1, idx).pow(2); },
                   {randn({2, 3, 2}, kFloat64).requires_grad_()});
   expect_grads_ok([idx](const TensorList& in) { return index_add(in[0], 0, idx, in[1], -1.5); },
-                  {randn({3, 2}, kFloat64).requires_grad_(), randn({5, 2}, kFloat64).requires_grad_()});
+                  {randn({3, 2}, kFloat64).requires_grad_(),
+                   randn({5, 2}, kFloat64).requires_grad_()});
   Tensor gidx = index_tensor({0, 2, 2, 1, 0, 0}, {2, 3});
   expect_grads_ok([gidx](const TensorList& in) { return gather(in[0], 1, gidx).pow(2); },
                   {randn({2, 4}, kFloat64).requires_grad_()});
   // src larger than index: the elements the index does not reach get zero gradient.
-  expect_grads_ok([gidx](const TensorList& in) { return scatter_add(in[0], 0, gidx, in[1]).pow(2); },
-                  {randn({3, 4}, kFloat64).requires_grad_(), randn({3, 5}, kFloat64).requires_grad_()});
+  expect_grads_ok([gidx](const TensorList& in) {
+    return scatter_add(in[0], 0, gidx, in[1]).pow(2);
+  }, {randn({3, 4}, kFloat64).requires_grad_(), randn({3, 5}, kFloat64).requires_grad_()});
   Tensor mask = tensor({1.0, 0.0, 0.0, 1.0}).to(kBool);
   expect_grads_ok([mask](const TensorList& in) { return masked_fill(in[0], mask, 2.0).pow(3); },
                   {randn({3, 4}, kFloat64).requires_grad_()});

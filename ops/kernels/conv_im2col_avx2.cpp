@@ -1,0 +1,11 @@
+// im2col convolution loops compiled for AVX2 + FMA (this unit gets -mavx2 -mfma).
+#include "ops/kernels/conv_im2col_simd.h"
+
+namespace tg::kernels::im2col_simd {
+
+const Kernels& avx2_kernels() {
+  static const Kernels kernels = impl::kernels<xsimd::fma3<xsimd::avx2>>();
+  return kernels;
+}
+
+}  // namespace tg::kernels::im2col_simd
