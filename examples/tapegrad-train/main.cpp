@@ -42,6 +42,8 @@ struct Options {
   std::string data_dir = data::default_fashion_mnist_root();
   std::string out_dir = "runs";
   std::string resume;
+  std::string export_weights;
+  int64_t stop_after = 0;
   bool plain = false;
 };
 
@@ -191,9 +193,15 @@ int run(const Options& o) {
       best_accuracy = last_eval.accuracy;
       train::save_checkpoint(o.out_dir + "/best.safetensors", *model, *opt, ck);
     }
+    if (o.stop_after > 0 && epoch + 1 >= o.stop_after) {
+      std::cout << "stopping after epoch " << epoch + 1 << " (resume with --resume "
+                << o.out_dir << "/last.safetensors)\n";
+      return 0;
+    }
   }
   if (!last_eval.confusion.defined()) last_eval = evaluate(model, test_loader);
   train::print_confusion(std::cout, last_eval.confusion);
+  if (!o.export_weights.empty()) nn::save(model, o.export_weights);
   std::cout << "best test accuracy " << train::fixed(100.0 * best_accuracy, 2) << "%; wrote "
             << o.out_dir << "/{curve.csv,curve.png,best.safetensors,last.safetensors}\n";
   return 0;
@@ -222,6 +230,10 @@ int main(int argc, char** argv) {
   app.add_option("--out-dir", o.out_dir, "where to write curves and checkpoints")
       ->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to resume from (model + optimizer + schedule)");
+  app.add_option("--export-weights", o.export_weights,
+                 "also save the final model's state_dict (.safetensors or .npz)");
+  app.add_option("--stop-after", o.stop_after,
+                 "stop after this epoch as if interrupted (the schedule still spans --epochs)");
   app.add_flag("--plain", o.plain, "plain progress lines even on a terminal");
   CLI11_PARSE(app, argc, argv);
   if (o.lr == 0) o.lr = o.optimizer == "sgd" ? 0.05 : 3e-3;

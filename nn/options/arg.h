@@ -15,25 +15,8 @@
 #include "autograd/shape.h"
 
 // TG_ARG(T, name): `Options().name(v)` sets and returns the options (chainable),
-// `options.name()` reads. nn/arg.h defines the same macro; whichever header comes first
-// provides it.
-#ifndef TG_ARG
-#define TG_ARG(T, name)                                  \
- public:                                                 \
-  inline auto name(const T& new_##name)->decltype(*this) { \
-    this->name##_ = new_##name;                          \
-    return *this;                                        \
-  }                                                      \
-  inline auto name(T&& new_##name)->decltype(*this) {    \
-    this->name##_ = std::move(new_##name);               \
-    return *this;                                        \
-  }                                                      \
-  inline const T& name() const noexcept { return this->name##_; } \
-  inline T& name() noexcept { return this->name##_; }    \
-                                                         \
- private:                                                \
-  T name##_
-#endif
+// `options.name()` reads. The macro itself lives in nn/arg.h.
+#include "nn/arg.h"  // TG_ARG
 
 namespace tg {
 
