@@ -127,11 +127,7 @@ std::unique_ptr<OptimizerParamState> Adam::make_state() const {
 }
 
 Tensor Adam::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    EnableGradGuard grad_on;
-    loss = closure();
-  }
+  Tensor loss = evaluate_closure(closure);
   NoGradGuard no_grad;
   for (auto& group : param_groups()) {
     const auto& o = static_cast<const AdamOptions&>(group.options());

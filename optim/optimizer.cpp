@@ -243,4 +243,10 @@ double read_option(const std::map<std::string, double>& values, const std::strin
 }
 
 }  // namespace detail
+Tensor Optimizer::evaluate_closure(const LossClosure& closure) {
+  if (!closure) return Tensor();
+  EnableGradGuard grad_on;
+  return closure();
+}
+
 }  // namespace tg::optim

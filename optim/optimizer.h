@@ -126,6 +126,8 @@ class Optimizer {
   void load_state_dict(const OptimizerStateDict& state_dict);
 
  protected:
+  // Runs `closure` (if any) with grad mode on and returns its loss (undefined without one).
+  static Tensor evaluate_closure(const LossClosure& closure);
   Optimizer(std::vector<OptimizerParamGroup> param_groups,
             std::unique_ptr<OptimizerOptions> defaults, const char* name);
   // The state of `param`, created by make_state() on first use.

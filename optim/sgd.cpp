@@ -50,11 +50,7 @@ std::unique_ptr<OptimizerParamState> SGD::make_state() const {
 }
 
 Tensor SGD::step(LossClosure closure) {
-  Tensor loss;
-  if (closure) {
-    EnableGradGuard grad_on;
-    loss = closure();
-  }
+  Tensor loss = evaluate_closure(closure);
   NoGradGuard no_grad;
   for (auto& group : param_groups()) {
     const auto& o = static_cast<const SGDOptions&>(group.options());
