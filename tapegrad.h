@@ -1,5 +1,6 @@
 // tapegrad: include this one header to get the whole public API.
 #pragma once
+#include "autograd/allocator.h"
 #include "autograd/engine.h"
 #include "autograd/function.h"
 #include "autograd/gradcheck.h"

@@ -171,6 +171,16 @@ Tensor AccumulateGrad::run_leaf_hooks(Tensor grad) const {
   return grad;
 }
 
+namespace {
+// A gradient nothing else can see (its only handle, sole owner of its memory, dense from
+// the start, no history) becomes the leaf's .grad as it is, without a copy.
+bool can_steal(const Tensor& g) {
+  const TensorImpl* impl = g.impl();
+  return g.impl_ptr().use_count() == 1 && impl->storage.use_count() == 1 && impl->contiguous &&
+         impl->offset == 0 && !impl->grad_fn && !impl->requires_grad && !impl->is_view;
+}
+}  // namespace
+
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = run_leaf_hooks(std::move(grads[0]));
   if (!g.defined()) return {};
@@ -181,7 +191,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   if (GradMode::is_enabled()) {  // create_graph: keep the gradient's own history
     acc = acc.defined() ? acc.add(g) : g.clone();
   } else if (!acc.defined()) {
-    acc = g.detach().clone();
+    acc = can_steal(g) ? std::move(g) : g.detach().clone();
   } else {
     acc.add_(g);
   }

@@ -2,6 +2,8 @@
 
 #include <tbb/scalable_allocator.h>
 
+#include "autograd/allocator.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -15,8 +17,7 @@ Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
     inline_storage_ = true;
     return;
   }
-  data_ = scalable_aligned_malloc(nbytes, 64);
-  if (!data_) throw std::bad_alloc();
+  data_ = memory::allocate(nbytes);
 }
 
 Storage::Storage(void* data, std::size_t nbytes, std::function<void(void*)> deleter)
@@ -25,7 +26,7 @@ Storage::Storage(void* data, std::size_t nbytes, std::function<void(void*)> dele
 Storage::~Storage() {
   if (inline_storage_) return;
   if (owned_) {
-    scalable_aligned_free(data_);
+    memory::release(data_, nbytes_);
   } else if (deleter_) {
     deleter_(data_);
   }
