@@ -93,8 +93,27 @@ struct StridedLoop {
     const int64_t rows = outer();
     const int64_t total = rows * inner();
     constexpr int64_t kParallelThreshold = 1 << 16;
-    if (total < kParallelThreshold || rows < 2) {
+    if (total < kParallelThreshold) {
       run_rows(0, rows, f);
+      return;
+    }
+    if (rows == 1) {  // one long run (dense operands): cut it into fixed chunks
+      constexpr int64_t kChunk = 1 << 15;
+      const int64_t n = inner();
+      tbb::parallel_for(
+          tbb::blocked_range<int64_t>(0, (n + kChunk - 1) / kChunk, 1),
+          [&](const tbb::blocked_range<int64_t>& r) {
+            for (int64_t c = r.begin(); c < r.end(); ++c) {
+              const int64_t begin = c * kChunk, len = std::min(kChunk, n - begin);
+              std::array<int64_t, K> off, st;
+              for (int k = 0; k < K; ++k) {
+                st[k] = strides[k][0];
+                off[k] = begin * st[k];
+              }
+              f(off, st, len);
+            }
+          },
+          tbb::simple_partitioner());
       return;
     }
     const int64_t grain = std::max<int64_t>(1, kParallelThreshold / 4 / std::max<int64_t>(inner(), 1));

@@ -372,9 +372,11 @@ Tensor sum(const Tensor& t, IntArrayRef dims, bool keepdim) {
     Out* po = static_cast<Out*>(out.raw_data());
     detail::for_each_output<scalar_t>(t, plan, [&](int64_t o, const scalar_t* p, const Shape& s,
                                                    const Shape& st) {
-      Acc acc = 0;
-      detail::walk_reduced(p, s, st, [&](scalar_t v) { acc += static_cast<Acc>(v); });
-      po[o] = static_cast<Out>(acc);
+      detail::LaneSum<Acc> acc;
+      detail::walk_reduced_runs(p, s, st, [&](const scalar_t* q, int64_t n, int64_t stride) {
+        acc.add_run(q, n, stride);
+      });
+      po[o] = static_cast<Out>(acc.total());
     });
   });
   const Shape keep = plan.keep_shape;

@@ -99,6 +99,57 @@ void walk_reduced(const In* p, const Shape& sizes, const Shape& strides, F&& f) 
   }
 }
 
+// Calls run(q, n, stride) for every innermost run of a reduced sub-space, in row-major order.
+template <class In, class F>
+void walk_reduced_runs(const In* p, const Shape& sizes, const Shape& strides, F&& run) {
+  const int nd = sizes.size();
+  if (nd == 0) {
+    run(p, int64_t{1}, int64_t{1});
+    return;
+  }
+  const int64_t inner = sizes[nd - 1], inner_stride = strides[nd - 1];
+  int64_t outer = 1;
+  for (int d = 0; d + 1 < nd; ++d) outer *= sizes[d];
+  int64_t idx[kMaxDims] = {};
+  int64_t off = 0;
+  for (int64_t r = 0; r < outer; ++r) {
+    run(p + off, inner, inner_stride);
+    for (int d = nd - 2; d >= 0; --d) {
+      ++idx[d];
+      off += strides[d];
+      if (idx[d] < sizes[d]) break;
+      off -= strides[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// A sum in kLanes interleaved partial sums (element i goes to lane i % kLanes of its run),
+// added in lane order at the end: a fixed order, and independent adds the compiler can
+// vectorise instead of one serial chain.
+template <class Acc>
+struct LaneSum {
+  static constexpr int kLanes = 8;
+  Acc lane[kLanes] = {};
+
+  template <class In>
+  void add_run(const In* q, int64_t n, int64_t stride) {
+    if (stride != 1) {
+      for (int64_t i = 0; i < n; ++i) lane[0] += static_cast<Acc>(q[i * stride]);
+      return;
+    }
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) lane[l] += static_cast<Acc>(q[i + l]);
+    for (int l = 0; i < n; ++i, ++l) lane[l] += static_cast<Acc>(q[i]);
+  }
+  Acc total() const {
+    Acc t = 0;
+    for (int l = 0; l < kLanes; ++l) t += lane[l];
+    return t;
+  }
+};
+
 template <class T> struct acc_type { using type = T; };
 template <> struct acc_type<float> { using type = double; };
 

@@ -76,8 +76,9 @@ void pool_workloads(int threads, int reps) {
   }
 }
 
-void train_step_workloads(int threads, int reps) {
+void train_step_workloads(int threads, int reps, const std::string& model_only) {
   for (const std::string model_name : {"lenet", "cnn"}) {
+    if (!model_only.empty() && model_name != model_only) continue;
     tg::manual_seed(0);
     tg::nn::Sequential model = train::make_model(model_name);
     tg::optim::SGD opt(model->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
@@ -114,17 +115,18 @@ void autograd_workload(int threads, int reps) {
 
 int main(int argc, char** argv) {
   int threads = 1, reps = 7;
-  std::string only;
+  std::string only, model;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    else if (a == "--model" && i + 1 < argc) model = argv[++i];
   }
   tg::set_num_threads(threads);
   if (only.empty() || only == "conv") conv_workloads(threads, reps);
   if (only.empty() || only == "pool") pool_workloads(threads, reps);
-  if (only.empty() || only == "train") train_step_workloads(threads, reps);
+  if (only.empty() || only == "train") train_step_workloads(threads, reps, model);
   if (only.empty() || only == "autograd") autograd_workload(threads, reps);
   return 0;
 }

@@ -361,6 +361,33 @@ void unpack_add(const UnpackJob<T>& j) {
   constexpr int64_t lanes = V::size;
   const int64_t rows = j.r1 - j.r0;
   set_bases<Arch>(j);
+  // Narrow outputs: the KW rows of one (c, kd, kh) add into one span of a region row per
+  // run, which fits a vector: load it once, add the rows' terms (each shifted to its lanes),
+  // store once. Row by row, each row's masked store would stall the next row's load of the
+  // same span. Each element still receives its terms in row order.
+  const int64_t KW = j.kernel[2];
+  const int64_t lo = *std::min_element(j.kw_offset, j.kw_offset + KW);
+  const int64_t reach = *std::max_element(j.kw_offset, j.kw_offset + KW) - lo;
+  int64_t widest = 0;
+  for (int64_t s = 0; s < j.nruns; ++s) widest = std::max(widest, j.runs[s].len);
+  if (KW > 1 && j.r0 % KW == 0 && rows % KW == 0 && reach + widest <= lanes) {
+    for (int64_t r = 0; r < rows; r += KW) {
+      const T* src = j.src + r * j.ld;
+      T* base = j.bases[r] - j.kw_offset[0] + lo;  // row r has kw = 0
+      for (int64_t s = 0; s < j.nruns; ++s) {
+        const Run run = j.runs[s];
+        const int64_t span = reach + run.len;
+        V acc = Partial<Arch, T>::load(base + run.src, span);
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          const int64_t shift = j.kw_offset[kw] - lo;
+          acc = acc + Partial<Arch, T>::load_lanes(V(T(0)), src + kw * j.ld + run.dst - shift,
+                                                   shift, run.len);
+        }
+        Partial<Arch, T>::store(base + run.src, acc, span);
+      }
+    }
+    return;
+  }
   // Row by row (tap order), so each region element receives its terms in a fixed order.
   for (int64_t r = 0; r < rows; ++r) {
     const T* src = j.src + r * j.ld;
