@@ -355,6 +355,33 @@ void pack(const PackJob<T>& j) {
   }
 }
 
+// out[0, span) += the terms of KW rows of cols (row kw at rows + kw * ld, len of them),
+// row kw's shifted to start at out[kw_offset[kw] - lo]; span fits NV vectors, held in
+// registers while all rows are added.
+template <class Arch, class T, int NV>
+inline __attribute__((always_inline)) void add_span(T* out, int64_t span, const T* rows, int64_t ld, const int64_t* kw_offset,
+              int64_t KW, int64_t lo, int64_t len) {
+  using V = Vec<Arch, T>;
+  constexpr int64_t lanes = V::size;
+  V acc[NV];
+  for (int v = 0; v < NV; ++v)
+    acc[v] = Partial<Arch, T>::load(out + v * lanes, std::min(lanes, span - v * lanes));
+  for (int64_t kw = 0; kw < KW; ++kw) {
+    // Lanes [shift, shift + len) of the span take this row's terms.
+    const int64_t shift = kw_offset[kw] - lo;
+    const T* row = rows + kw * ld - shift;  // row[l] goes to lane l
+    for (int v = 0; v < NV; ++v) {
+      const int64_t a = std::max(shift, v * lanes);
+      const int64_t b = std::min(shift + len, (v + 1) * lanes);
+      if (a < b)
+        acc[v] = acc[v] + Partial<Arch, T>::load_lanes(V(T(0)), row + v * lanes, a - v * lanes,
+                                                       b - a);
+    }
+  }
+  for (int v = 0; v < NV; ++v)
+    Partial<Arch, T>::store(out + v * lanes, acc[v], std::min(lanes, span - v * lanes));
+}
+
 template <class Arch, class T>
 void unpack_add(const UnpackJob<T>& j) {
   using V = Vec<Arch, T>;
@@ -362,28 +389,30 @@ void unpack_add(const UnpackJob<T>& j) {
   const int64_t rows = j.r1 - j.r0;
   set_bases<Arch>(j);
   // Narrow outputs: the KW rows of one (c, kd, kh) add into one span of a region row per
-  // run, which fits a vector: load it once, add the rows' terms (each shifted to its lanes),
-  // store once. Row by row, each row's masked store would stall the next row's load of the
-  // same span. Each element still receives its terms in row order.
+  // run, which fits a few vectors: load it once, add the rows' terms (each shifted to its
+  // lanes), store once. Row by row, each row's masked store would stall the next row's
+  // load of the same span. Each element still receives its terms in row order.
+  constexpr int64_t kMaxVectors = 4;
   const int64_t KW = j.kernel[2];
   const int64_t lo = *std::min_element(j.kw_offset, j.kw_offset + KW);
   const int64_t reach = *std::max_element(j.kw_offset, j.kw_offset + KW) - lo;
   int64_t widest = 0;
   for (int64_t s = 0; s < j.nruns; ++s) widest = std::max(widest, j.runs[s].len);
-  if (KW > 1 && j.r0 % KW == 0 && rows % KW == 0 && reach + widest <= lanes) {
+  if (KW > 1 && j.r0 % KW == 0 && rows % KW == 0 && reach + widest <= kMaxVectors * lanes) {
     for (int64_t r = 0; r < rows; r += KW) {
       const T* src = j.src + r * j.ld;
       T* base = j.bases[r] - j.kw_offset[0] + lo;  // row r has kw = 0
       for (int64_t s = 0; s < j.nruns; ++s) {
         const Run run = j.runs[s];
         const int64_t span = reach + run.len;
-        V acc = Partial<Arch, T>::load(base + run.src, span);
-        for (int64_t kw = 0; kw < KW; ++kw) {
-          const int64_t shift = j.kw_offset[kw] - lo;
-          acc = acc + Partial<Arch, T>::load_lanes(V(T(0)), src + kw * j.ld + run.dst - shift,
-                                                   shift, run.len);
+        T* out = base + run.src;
+        const T* row0 = src + run.dst;
+        switch ((span + lanes - 1) / lanes) {
+          case 1: add_span<Arch, T, 1>(out, span, row0, j.ld, j.kw_offset, KW, lo, run.len); break;
+          case 2: add_span<Arch, T, 2>(out, span, row0, j.ld, j.kw_offset, KW, lo, run.len); break;
+          case 3: add_span<Arch, T, 3>(out, span, row0, j.ld, j.kw_offset, KW, lo, run.len); break;
+          default: add_span<Arch, T, 4>(out, span, row0, j.ld, j.kw_offset, KW, lo, run.len);
         }
-        Partial<Arch, T>::store(base + run.src, acc, span);
       }
     }
     return;
