@@ -501,15 +501,21 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
 
 // The input gradient of a stride-1 convolution as the forward convolution of gy with the
 // flipped kernel, input and output channels swapped. Its padding before each dim is
-// dilation * (k - 1) - pad, which must not be negative. Its columns have C_out * taps rows
-// for C_in weight rows: with fewer input than output channels, gathering them costs more
-// than adding cols = W^T gy back into the input (measured).
+// dilation * (k - 1) - pad, which must not be negative.
 bool input_grad_is_forward(const ConvGeometry& g) {
-  if (g.in_per_group() < g.out_per_group()) return false;
   for (int d = 0; d < 3; ++d) {
     if (g.stride[d] != 1 || g.pad[d] > g.dilation[d] * (g.kernel[d] - 1)) return false;
   }
   return true;
+}
+
+// Whether the input gradient runs as that forward. Its columns have C_out * taps rows for
+// C_in weight rows: with fewer input than output channels, gathering them costs more than
+// adding cols = W^T gy back into the input (measured), except for 1x1 kernels, where the
+// gather is a plain copy and the scatter an extra pass over the input.
+bool prefer_input_grad_as_forward(const ConvGeometry& g) {
+  return input_grad_is_forward(g) &&
+         (g.in_per_group() >= g.out_per_group() || g.kernel_spatial() == 1);
 }
 
 ConvGeometry input_grad_as_forward(const ConvGeometry& g) {
@@ -591,7 +597,7 @@ void conv_backward_input_im2col(const ConvGeometry& g, const T* gy, const T* w, 
   const int64_t taps = g.kernel_spatial(), K = cin * taps;
   const int64_t P = g.out_spatial(), Q = g.in_spatial();
 
-  if (input_grad_is_forward(g)) {
+  if (prefer_input_grad_as_forward(g)) {
     // Transposed weights: row ci, column (co, tap) holds w[co, ci, flipped tap].
     forward_packed(
         input_grad_as_forward(g), gy,
