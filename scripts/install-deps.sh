@@ -10,9 +10,10 @@ packages=(
   zlib1g-dev libpng-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   dataset-fashion-mnist
 )
-# Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark).
+# Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
+# which also times whole runs with /usr/bin/time).
 if [[ "${TAPEGRAD_WITH_TORCH:-0}" == 1 ]]; then
-  packages+=(python3-torch python3-numpy libopenblas0-pthread)
+  packages+=(python3-torch python3-numpy libopenblas0-pthread time)
 fi
 
 missing=()

@@ -7,11 +7,15 @@ import sys
 
 def main():
     rows = {}
+    machine = {}  # threads -> measured peak FMA rate and stream-triad bandwidth
     for line in sys.stdin:
         line = line.strip()
         if not line.startswith("{"):
             continue
         r = json.loads(line)
+        if r["side"] == "machine":
+            machine[r["threads"]] = r
+            continue
         rows.setdefault((r["workload"], r["threads"]), {})[r["side"]] = r
     print(f"{'workload':<52} {'thr':>3} {'tapegrad':>12} {'pytorch':>12} {'speedup':>8}")
     ratios = {}
@@ -19,15 +23,31 @@ def main():
         tg, pt = sides.get("tapegrad"), sides.get("pytorch")
         if not tg or not pt:
             continue
+        if "peak_rss_kb" in tg:
+            ratio = pt["peak_rss_kb"] / tg["peak_rss_kb"]
+            print(f"{workload:<52} {threads:>3} {tg['peak_rss_kb']/1024:>9.1f} MB "
+                  f"{pt['peak_rss_kb']/1024:>9.1f} MB {ratio:>7.2f}x  (less memory; run "
+                  f"{tg['seconds']:.1f} s vs {pt['seconds']:.1f} s)")
+            continue
         unit, scale = ("us", 1e6) if tg["seconds"] < 1e-3 else ("ms", 1e3)
         ratio = pt["seconds"] / tg["seconds"]
         if workload.startswith("conv") and workload.endswith("forward+backward"):
             ratios.setdefault(threads, []).append(ratio)
         extra = ""
+        peak = machine.get(threads, {})
+        if "gflop" in tg and peak:
+            rate = tg["gflop"] / tg["seconds"]
+            extra = f"  ({rate:.0f} GFLOP/s, {100 * rate / peak['peak_gflops']:.0f}% of peak)"
+        if "bytes" in tg and peak:
+            rate = tg["bytes"] / tg["seconds"] / 1e9
+            extra = f"  ({rate:.1f} GB/s, {100 * rate / peak['stream_gbs']:.0f}% of triad)"
         if "images_per_second" in tg:
             extra = f"  ({tg['images_per_second']:.0f} vs {pt['images_per_second']:.0f} img/s)"
         print(f"{workload:<52} {threads:>3} {tg['seconds']*scale:>9.3f} {unit} "
               f"{pt['seconds']*scale:>9.3f} {unit} {ratio:>7.2f}x{extra}")
+    for threads, m in sorted(machine.items()):
+        print(f"machine, {threads} thread(s): peak FMA {m['peak_gflops']:.0f} GFLOP/s, "
+              f"stream triad {m['stream_gbs']:.1f} GB/s")
     for threads, rs in sorted(ratios.items()):
         prod = 1.0
         for r in rs:

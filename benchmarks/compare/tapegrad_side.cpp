@@ -44,7 +44,10 @@ void conv_workloads(int threads, int reps) {
       tg::NoGradGuard g;
       tg::Tensor y = F::conv2d(x, w, opts);
     }, reps);
-    emit("conv " + s.name + " forward", threads, fwd);
+    // Multiply-adds of the forward, as FLOPs (2 per multiply-add), for "% of peak".
+    const int64_t out_hw = (s.hw + 2 * s.pad - s.dilation * (s.k - 1) - 1) / s.stride + 1;
+    const double gflop = 2.0 * s.n * s.cout * out_hw * out_hw * (s.cin / s.groups) * s.k * s.k / 1e9;
+    emit("conv " + s.name + " forward", threads, fwd, ", \"gflop\": " + std::to_string(gflop));
     tg::Tensor xg = x.detach().requires_grad_();
     tg::Tensor wg = w.detach().requires_grad_();
     const double fb = median_seconds([&] {
@@ -72,7 +75,9 @@ void pool_workloads(int threads, int reps) {
       y.backward(tg::ones_like(y));
       x.mutable_grad() = tg::Tensor();
     }, reps);
-    emit(p.name + " forward+backward", threads, fb);
+    // The least memory traffic: read x, write y (forward); read dy, write dx (backward).
+    const double bytes = 2.0 * (x.numel() + p.fn(x.detach()).numel()) * sizeof(float);
+    emit(p.name + " forward+backward", threads, fb, ", \"bytes\": " + std::to_string(bytes));
   }
 }
 
