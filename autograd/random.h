@@ -12,6 +12,8 @@ class Generator {
   explicit Generator(uint64_t seed = 0x853c49e6748fea9bULL) { seed_(seed); }
   void seed_(uint64_t seed);
   uint64_t next_u64();
+  // out[i] = the next n values of next_u64(), drawn with the state held in registers.
+  void fill_u64(uint64_t* out, int64_t n);
   double uniform();   // [0, 1) with 53 random bits
   double normal();    // standard normal (Box-Muller, both values used)
   uint64_t initial_seed() const { return seed_value_; }
@@ -38,6 +40,10 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef shape, TensorOptions optio
 Tensor randperm(int64_t n, Generator* gen = nullptr);
 // Each element 1 with probability p, else 0 (dtype of `options`).
 Tensor bernoulli(IntArrayRef shape, double p, TensorOptions options = {}, Generator* gen = nullptr);
+// Each element `value` with probability p, else 0: the same draws as bernoulli (a dropout
+// mask scaled by 1 / (1 - p) in one pass).
+Tensor bernoulli_scaled(IntArrayRef shape, double p, Scalar value, TensorOptions options = {},
+                        Generator* gen = nullptr);
 Tensor rand_like(const Tensor& t);
 Tensor randn_like(const Tensor& t);
 // In-place fills (no autograd), used by nn::init.

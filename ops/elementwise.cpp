@@ -41,7 +41,9 @@ enum class BinaryKind { Add, Mul, Div, Pow, Max, Min };
 template <class T>
 T apply_binary(BinaryKind kind, T x, T y, T alpha) {
   switch (kind) {
-    case BinaryKind::Add: return x + alpha * y;
+    case BinaryKind::Add:
+      if constexpr (std::is_same_v<T, bool>) return x || (alpha && y);  // PyTorch: logical or
+      else return x + alpha * y;
     case BinaryKind::Mul: return x * y;
     case BinaryKind::Div: return x / y;
     case BinaryKind::Pow: return static_cast<T>(std::pow(x, y));

@@ -19,9 +19,10 @@ Tensor apply_mask(Tensor& input, double p, bool inplace, const Shape& mask_shape
   if (p == 1.0) {
     out = x * 0.0;
   } else {
-    Tensor mask = bernoulli(mask_shape, 1.0 - p, input.dtype());
-    mask.div_(1.0 - p);
-    out = x * mask;
+    // The mask holds 0 or 1 / (1 - p), computed in the input's type as PyTorch's
+    // bernoulli_(1 - p).div_(1 - p) does.
+    Tensor scale = full({}, 1.0, input.dtype()).div_(1.0 - p);
+    out = x * bernoulli_scaled(mask_shape, 1.0 - p, scale.item<double>(), input.dtype());
   }
   if (!inplace) return out;
   input.copy_(out);
