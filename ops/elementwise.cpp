@@ -44,7 +44,9 @@ T apply_binary(BinaryKind kind, T x, T y, T alpha) {
     case BinaryKind::Add:
       if constexpr (std::is_same_v<T, bool>) return x || (alpha && y);  // PyTorch: logical or
       else return x + alpha * y;
-    case BinaryKind::Mul: return x * y;
+    case BinaryKind::Mul:
+      if constexpr (std::is_same_v<T, bool>) return x && y;
+      else return x * y;
     case BinaryKind::Div: return x / y;
     case BinaryKind::Pow: return static_cast<T>(std::pow(x, y));
     case BinaryKind::Max: return (x != x || x > y) ? x : y;  // NaN propagates
