@@ -69,36 +69,6 @@ void for_each_output(const Tensor& t, const ReducePlan& plan, F&& visit) {
   }
 }
 
-// Calls f(value) for every element of a reduced sub-space in row-major order.
-template <class In, class F>
-void walk_reduced(const In* p, const Shape& sizes, const Shape& strides, F&& f) {
-  const int nd = sizes.size();
-  if (nd == 0) {
-    f(*p);
-    return;
-  }
-  const int64_t inner = sizes[nd - 1], inner_stride = strides[nd - 1];
-  int64_t outer = 1;
-  for (int d = 0; d + 1 < nd; ++d) outer *= sizes[d];
-  int64_t idx[kMaxDims] = {};
-  int64_t off = 0;
-  for (int64_t r = 0; r < outer; ++r) {
-    const In* q = p + off;
-    if (inner_stride == 1) {
-      for (int64_t i = 0; i < inner; ++i) f(q[i]);
-    } else {
-      for (int64_t i = 0; i < inner; ++i) f(q[i * inner_stride]);
-    }
-    for (int d = nd - 2; d >= 0; --d) {
-      ++idx[d];
-      off += strides[d];
-      if (idx[d] < sizes[d]) break;
-      off -= strides[d] * sizes[d];
-      idx[d] = 0;
-    }
-  }
-}
-
 // Calls run(q, n, stride) for every innermost run of a reduced sub-space, in row-major order.
 template <class In, class F>
 void walk_reduced_runs(const In* p, const Shape& sizes, const Shape& strides, F&& run) {
@@ -122,6 +92,18 @@ void walk_reduced_runs(const In* p, const Shape& sizes, const Shape& strides, F&
       idx[d] = 0;
     }
   }
+}
+
+// Calls f(value) for every element of a reduced sub-space in row-major order.
+template <class In, class F>
+void walk_reduced(const In* p, const Shape& sizes, const Shape& strides, F&& f) {
+  walk_reduced_runs(p, sizes, strides, [&](const In* q, int64_t n, int64_t stride) {
+    if (stride == 1) {
+      for (int64_t i = 0; i < n; ++i) f(q[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) f(q[i * stride]);
+    }
+  });
 }
 
 // A sum in kLanes interleaved partial sums (element i goes to lane i % kLanes of its run),
