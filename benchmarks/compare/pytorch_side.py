@@ -1,5 +1,5 @@
 """The PyTorch half of benchmarks/compare_pytorch: the same workloads as tapegrad_side.cpp
-(same names, shapes and repetitions), printed as one JSON object per line. Convolutions are
+(same names, shapes and repetition rule), printed as one JSON object per line. Convolutions are
 timed with oneDNN on and off and the faster setting is reported (PyTorch's best)."""
 
 import argparse
@@ -25,7 +25,12 @@ CONV_SHAPES = [  # name, n, cin, hw, cout, k, stride, pad, groups, dilation
 
 def median_seconds(fn, reps, warmup=2):
     for _ in range(warmup):
+        t0 = time.perf_counter()
         fn()
+        last = time.perf_counter() - t0
+    # Short workloads get more repetitions (about a quarter second's worth, at most 200):
+    # the median of a handful of sub-millisecond runs is mostly noise. Same rule on both sides.
+    reps = max(reps, min(200, int(0.25 / max(last, 1e-9))))
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
