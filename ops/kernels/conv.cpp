@@ -1,4 +1,5 @@
 // Convolution kernel choice, made per call from the geometry alone:
+//   input gradient of a 1x1 stride-1 layer   -> one GEMM per image (gemm.h)
 //   depthwise (groups == C_in > 1)           -> direct vector loops (conv_depthwise.h)
 //   buffers too large (huge kernels or rows) -> the reference loops (conv_reference.h)
 //   everything else                          -> im2col + GEMM (conv_im2col.h)
@@ -9,11 +10,31 @@
 #include "ops/kernels/conv_depthwise.h"
 #include "ops/kernels/conv_im2col.h"
 #include "ops/kernels/conv_reference.h"
+#include "ops/kernels/gemm.h"
 
 namespace tg::kernels {
 namespace {
 
 enum class Impl { reference, depthwise, im2col };
+
+// 1x1, stride 1, no padding, one group: the input gradient of each image is the plain
+// product W^T gy, which the GEMM (packing gy once per block for all rows of W^T) does faster
+// than the convolution kernels (measured on a 64 -> 256 layer: 150 against 121 GFLOP/s;
+// for the forward and weight gradient the convolution kernels are faster).
+bool input_grad_is_product(const ConvGeometry& g) {
+  if (g.groups != 1) return false;
+  for (int d = 0; d < 3; ++d)  // (transposed convolutions may have more inputs than outputs)
+    if (g.kernel[d] != 1 || g.stride[d] != 1 || g.pad[d] != 0 || g.in[d] != g.out[d])
+      return false;
+  return true;
+}
+
+template <class T>
+void backward_input_product(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+  const int64_t P = g.out_spatial(), ci = g.in_channels, co = g.out_channels;
+  for (int64_t n = 0; n < g.batch; ++n)
+    gemm(true, false, ci, P, co, T(1), w, ci, gy + n * co * P, P, T(0), gx + n * ci * P, P);
+}
 
 template <class T>
 Impl choose(const ConvGeometry& g) {
@@ -35,6 +56,12 @@ void forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y)
 template <class T>
 void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   check_conv_geometry("conv_backward_input", g);
+  if (input_grad_is_product(g) && g.batch > 0) {
+    check_conv_pointer("conv_backward_input", "gy", gy);
+    check_conv_pointer("conv_backward_input", "w", w);
+    check_conv_pointer("conv_backward_input", "gx", gx);
+    return backward_input_product(g, gy, w, gx);
+  }
   switch (choose<T>(g)) {
     case Impl::depthwise: return conv_backward_input_depthwise(g, gy, w, gx);
     case Impl::im2col: return conv_backward_input_im2col(g, gy, w, gx);
