@@ -198,6 +198,49 @@ Tensor softmax_forward(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 }  // namespace
 
+namespace {
+
+// relu's backward, g where out > 0 and 0 elsewhere (PyTorch's threshold_backward), as one
+// branch-free pass when both are dense and of one type (where(out > 0, g, 0) costs a bool
+// tensor and two passes). Linear in g, so its own vjp is itself; out only selects.
+template <class T>
+void relu_mask_run(T* __restrict o, const T* __restrict g, const T* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T gv = g[i];
+    o[i] = y[i] > T(0) ? gv : T(0);
+  }
+}
+
+Tensor relu_backward(const Tensor& grad, const Tensor& out) {
+  if (!(grad.is_contiguous() && out.is_contiguous() && grad.shape() == out.shape() &&
+        grad.dtype() == out.dtype() && grad.is_floating_point())) {
+    return where(gt(out, 0), grad, zero_like_scalar(grad));
+  }
+  Tensor result = empty(grad.shape(), grad.dtype());
+  TG_DISPATCH_FLOATING(grad.dtype(), "relu_backward", [&] {
+    scalar_t* o = result.data_ptr<scalar_t>();
+    const scalar_t* g = grad.data_ptr<scalar_t>();
+    const scalar_t* y = out.data_ptr<scalar_t>();
+    const int64_t n = grad.numel();
+    constexpr int64_t kChunk = int64_t{1} << 15;
+    if (n < 4 * kChunk) {
+      relu_mask_run(o, g, y, n);
+      return;
+    }
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kChunk - 1) / kChunk, 1),
+                      [&](const tbb::blocked_range<int64_t>& r) {
+                        const int64_t b = r.begin() * kChunk;
+                        relu_mask_run(o + b, g + b, y + b, std::min(n, r.end() * kChunk) - b);
+                      }, tbb::simple_partitioner());
+  });
+  return autograd::record("ReluBackwardBackward", result, {grad}, {out},
+      [](const Ctx& c, const TensorList& g) -> TensorList {
+        return {relu_backward(g[0], c.saved(0))};
+      });
+}
+
+}  // namespace
+
 Tensor relu(const Tensor& x) {
   check_defined("relu", x);
   TG_CHECK(x.dtype() != kBool, "relu: bool tensors are not supported");
@@ -211,7 +254,7 @@ Tensor relu(const Tensor& x) {
   });
   return autograd::record("ReluBackward", out, {x}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {
-        return {where(gt(c.saved(0), 0), g[0], zero_like_scalar(g[0]))};
+        return {relu_backward(g[0], c.saved(0))};
       });
 }
 
