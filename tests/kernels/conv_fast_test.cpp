@@ -221,6 +221,20 @@ TEST(ConvFast, Im2colRandomGeometriesFloat) {
   check_random_geometries<float>(Path::im2col, Grouping::depthwise, 600);
 }
 
+// Twelve images or more with small outputs: the forward runs its panels across image
+// boundaries (and a batch of 1x1 layers takes the GEMM input gradient).
+TEST(ConvFast, LargeBatchesOfSmallImages) {
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 24; ++i) {
+    ConvGeometry g = random_geometry(rng, 2, Grouping::dense);
+    g.batch = std::uniform_int_distribution<int64_t>(12, 19)(rng);
+    expect_matches_reference<float>(Path::im2col, g, i % 2 == 0, 1300 + i);
+    expect_matches_reference<double>(Path::dispatch, g, i % 2 == 1, 1400 + i);
+  }
+  expect_matches_reference<float>(Path::dispatch, conv2d(13, 6, 9, 10, 1, 1, 0), true, 1500);
+  expect_matches_reference<double>(Path::im2col, conv2d(16, 8, 14, 12, 5, 1, 2), true, 1501);
+}
+
 TEST(ConvFast, DepthwiseRandomGeometries) {
   check_random_geometries<double>(Path::depthwise, Grouping::depthwise, 700);
   check_random_geometries<float>(Path::depthwise, Grouping::depthwise, 800);
@@ -365,6 +379,7 @@ std::vector<ConvGeometry> parallel_geometries() {
       conv2d(1, 32, 30, 48, 3, 2, 1),    // batch 1, strided: input channels in chunks
       conv2d(2, 64, 30, 96, 1, 1, 0),    // pointwise
       conv2d(3, 16, 40, 32, 3, 1, 1, 16),  // depthwise x2
+      conv2d(13, 8, 14, 16, 5, 1, 2),    // panels across image boundaries
       make_geometry(2, 8, 16, 2, {8, 12, 12}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}),
   };
 }
