@@ -91,6 +91,8 @@ constexpr int64_t kTargetTasks = 12;
 // Batch chunks of the weight gradient (each one a copy of gw), and the memory they may use.
 constexpr int64_t kMaxBatchChunks = 6;
 constexpr int64_t kMaxPartialBytes = int64_t{16} << 20;
+// Outputs beyond this size (far beyond the caches) are written with streaming stores.
+constexpr int64_t kStreamBytes = int64_t{64} << 20;
 // Beyond this, a thread-local buffer is not worth it (conv_im2col_fits).
 constexpr int64_t kMaxScratchBytes = int64_t{64} << 20;
 
@@ -189,14 +191,15 @@ int64_t panel_width(const KernelSet<T>& ks, int64_t n) {
 template <class T>
 void multiply_panel(const KernelSet<T>& ks, const T* packed, int64_t M, int64_t K,
                     const DepthBlocks& blocks, int64_t p, const T* panel, T* c, int64_t ldc,
-                    int64_t n, const T* row_init) {
+                    int64_t n, const T* row_init, bool stream = false) {
   const int64_t kc = blocks.size(p, K);
   const int64_t vectors = panel_width(ks, n) / ks.lanes;
   for (int64_t i = 0; i < M; i += ks.mr) {
     const int64_t rows = std::min<int64_t>(ks.mr, M - i);
     ks.tile[rows - 1][vectors - 1](TileArgs<T>{kc, weight_panel(packed, M, K, blocks, p, i), 0,
                                                panel, c + i * ldc, ldc, n,
-                                               row_init && p == 0 ? row_init + i : nullptr, p > 0});
+                                               row_init && p == 0 ? row_init + i : nullptr, p > 0,
+                                               stream && p == 0});
   }
 }
 
@@ -540,6 +543,10 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
                     packed.data() + grp * cout * K);
   }
   const bool direct = reads_inside_input(g);
+  // An output far larger than the caches, written once (one depth block): its stores
+  // bypass the caches instead of first fetching every line they overwrite.
+  const bool stream = blocks.count == 1 &&
+                      g.batch * g.out_channels * P * static_cast<int64_t>(sizeof(T)) > kStreamBytes;
   // Few images: split their output rows too, so that every thread has work.
   const int64_t blocks_per_image =
       row_blocks(g, cin, sizeof(T), direct, ceil_div(kTargetTasks, g.batch * groups));
@@ -572,9 +579,11 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
         const int64_t ld = panel_width(ks, width);
         columns.gather(ks, k0, k0 + blocks.size(p, K), runs.data(), nruns, width, ld,
                        panel.data(), ld);
-        multiply_panel(ks, a, cout, K, blocks, p, panel.data(), yg + j0, P, width, row_bias);
+        multiply_panel(ks, a, cout, K, blocks, p, panel.data(), yg + j0, P, width, row_bias,
+                       stream);
       }
     }
+    if (stream) ks.fence();
   });
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include <cstdint>
+
 #include "ops/kernels/conv_im2col_simd.h"
 
 #if !defined(__AVX512F__) || !defined(__AVX512BW__) || !defined(__FMA__)
@@ -37,6 +39,14 @@ struct Partial<xsimd::avx512bw, float> {
     for (int64_t r = 0; r < count; ++r, dst += ld)
       _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, rows[r] + offset));
   }
+  static void stream(float* dst, const V& v) {
+    if (reinterpret_cast<std::uintptr_t>(dst) % 64 == 0) {
+      _mm512_stream_ps(dst, v);
+    } else {
+      _mm512_storeu_ps(dst, v);
+    }
+  }
+  static void fence() { _mm_sfence(); }
   static void zero(float* dst, int64_t n) {
     for (; n >= 16; n -= 16, dst += 16) _mm512_storeu_ps(dst, _mm512_setzero_ps());
     if (n > 0) _mm512_mask_storeu_ps(dst, mask(n), _mm512_setzero_ps());
@@ -92,6 +102,14 @@ struct Partial<xsimd::avx512bw, double> {
     for (int64_t r = 0; r < count; ++r, dst += ld)
       _mm512_mask_storeu_pd(dst, m, _mm512_maskz_loadu_pd(m, rows[r] + offset));
   }
+  static void stream(double* dst, const V& v) {
+    if (reinterpret_cast<std::uintptr_t>(dst) % 64 == 0) {
+      _mm512_stream_pd(dst, v);
+    } else {
+      _mm512_storeu_pd(dst, v);
+    }
+  }
+  static void fence() { _mm_sfence(); }
   static void zero(double* dst, int64_t n) {
     for (; n >= 8; n -= 8, dst += 8) _mm512_storeu_pd(dst, _mm512_setzero_pd());
     if (n > 0) _mm512_mask_storeu_pd(dst, mask(n), _mm512_setzero_pd());

@@ -52,6 +52,7 @@ struct TileArgs {
   int64_t cols;      // columns of C to store, 1..nr
   const T* row_init; // when not accumulating: C = row_init[r] + A*B (null: 0)
   bool accumulate;   // C += A*B
+  bool stream = false;  // C's whole-vector stores bypass the caches (accumulate is false)
 };
 
 // A run of `len` consecutive columns: destination column `dst`, source offset `src`
@@ -131,6 +132,8 @@ struct KernelSet {
                     int64_t dst_stride);
   void (*add_rows)(const RowLayout& l, const T* src, int64_t src_stride, int64_t rows, T* dst,
                    int64_t dst_stride);
+  // Orders the cache-bypassing stores of tiles run with `stream` before later stores.
+  void (*fence)();
 };
 
 struct Kernels {
@@ -164,6 +167,10 @@ using Vec = xsimd::batch<T, Arch>;
 // splits); the AVX-512 unit specializes them with masked instructions and permutes.
 template <class Arch, class T>
 struct Partial {
+  // A whole-vector store that bypasses the caches where the instruction set has one (for
+  // outputs far larger than the caches, written once), and the fence that orders such stores.
+  static void stream(T* dst, const Vec<Arch, T>& v) { v.store_unaligned(dst); }
+  static void fence() {}
   static Vec<Arch, T> load(const T* src, int64_t n) {
     alignas(64) T buffer[Vec<Arch, T>::size] = {};
     std::copy(src, src + n, buffer);
@@ -226,7 +233,7 @@ void tile(const TileArgs<T>& t) {
   constexpr int64_t nr = NV * lanes;
   // C is only touched after the depth loop; fetching it now hides the misses when C is
   // an output far larger than the caches.
-  for (int r = 0; r < R; ++r)
+  for (int r = 0; r < R && !t.stream; ++r)
     for (int64_t v = 0; v < t.cols; v += 64 / static_cast<int64_t>(sizeof(T)))
       __builtin_prefetch(t.c + r * t.ldc + v, 1);
   V acc[R][NV];
@@ -255,7 +262,11 @@ void tile(const TileArgs<T>& t) {
       const V init(t.row_init ? t.row_init[r] : T(0));
       for (int v = 0; v < NV; ++v) {
         const V old = t.accumulate ? V::load_unaligned(c + v * lanes) : init;
-        (old + acc[r][v]).store_unaligned(c + v * lanes);
+        if (t.stream) {
+          Partial<Arch, T>::stream(c + v * lanes, old + acc[r][v]);
+        } else {
+          (old + acc[r][v]).store_unaligned(c + v * lanes);
+        }
       }
     }
     return;
@@ -599,7 +610,8 @@ KernelSet<T> kernel_set(std::integer_sequence<int, NV...>) {
                    &copy_rows<Arch, T>,
                    &unpack_add<Arch, T>,
                    &fill_rows<Arch, T>,
-                   &add_rows<Arch, T>};
+                   &add_rows<Arch, T>,
+                   &Partial<Arch, T>::fence};
   (set_tiles<Arch, T, NV + 1>(set, std::make_integer_sequence<int, Config::mr>{}), ...);
   return set;
 }

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -233,6 +235,23 @@ TEST(ConvFast, LargeBatchesOfSmallImages) {
   }
   expect_matches_reference<float>(Path::dispatch, conv2d(13, 6, 9, 10, 1, 1, 0), true, 1500);
   expect_matches_reference<double>(Path::im2col, conv2d(16, 8, 14, 12, 5, 1, 2), true, 1501);
+}
+
+// An output beyond 64 MiB written in one depth block: its stores bypass the caches (when
+// 64-byte aligned, as tensor storage is; std::vector's memory need not be, so the output here
+// is allocated aligned).
+TEST(ConvFast, HugeOutputWithStreamingStores) {
+  const ConvGeometry g = conv2d(2, 8, 64, 2100, 1, 1, 0);
+  const Inputs in = random_inputs(g, true, 1600);
+  const Outputs<double> want = run_reference<float>(g, in);
+  const auto x = as<float>(in.x), w = as<float>(in.w), b = as<float>(in.b);
+  const size_t n = static_cast<size_t>(output_size(g));
+  std::unique_ptr<float, decltype(&std::free)> y(
+      static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64)), &std::free);
+  ASSERT_NE(y.get(), nullptr);
+  std::fill(y.get(), y.get() + n, 7.0f);
+  conv_forward_im2col<float>(g, x.data(), w.data(), b.data(), y.get());
+  EXPECT_LE(relative_error(std::vector<float>(y.get(), y.get() + n), want.y), kTolerance<float>);
 }
 
 TEST(ConvFast, DepthwiseRandomGeometries) {
