@@ -31,6 +31,17 @@ struct ConvGeometry {
   int64_t out_per_group() const { return out_channels / groups; }
 };
 
+// "[a, b, c]" and "(batch=.., in_channels=.., ..., pad=[..])": geometries in error messages.
+std::string dims_text(const std::array<int64_t, 3>& dims);
+std::string conv_geometry_text(const ConvGeometry& g);
+
+// Throws std::invalid_argument naming `fn` and the geometry unless g describes a valid
+// convolution (positive sizes, channels divisible by groups, non-negative padding).
+void check_conv_geometry(const char* fn, const ConvGeometry& g);
+
+// Throws std::invalid_argument naming `fn` and `name` when p is null.
+void check_conv_pointer(const char* fn, const char* name, const void* p);
+
 // Output size of a convolution along one dim (PyTorch's formula):
 // floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1.
 inline int64_t conv_output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel,

@@ -98,11 +98,6 @@ constexpr int64_t kMaxScratchBytes = int64_t{64} << 20;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-std::string dims_text(const std::array<int64_t, 3>& a) {
-  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) +
-         "]";
-}
-
 // Chunk c of `chunks` covers [c * total / chunks, (c + 1) * total / chunks).
 int64_t chunk_begin(int64_t c, int64_t total, int64_t chunks) { return c * total / chunks; }
 
@@ -617,36 +612,6 @@ ConvGeometry input_grad_as_forward(const ConvGeometry& g) {
 }
 
 }  // namespace
-
-void check_conv_geometry(const char* fn, const ConvGeometry& g) {
-  auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(
-        std::string(fn) + ": " + what + " in geometry (batch=" + std::to_string(g.batch) +
-        ", in_channels=" + std::to_string(g.in_channels) +
-        ", out_channels=" + std::to_string(g.out_channels) +
-        ", groups=" + std::to_string(g.groups) + ", in=" + dims_text(g.in) +
-        ", out=" + dims_text(g.out) + ", kernel=" + dims_text(g.kernel) +
-        ", stride=" + dims_text(g.stride) + ", dilation=" + dims_text(g.dilation) +
-        ", pad=" + dims_text(g.pad) + ")");
-  };
-  if (g.batch < 0) fail("batch must be >= 0");
-  if (g.groups < 1) fail("groups must be >= 1");
-  if (g.in_channels < 1 || g.in_channels % g.groups != 0)
-    fail("in_channels must be a positive multiple of groups");
-  if (g.out_channels < 1 || g.out_channels % g.groups != 0)
-    fail("out_channels must be a positive multiple of groups");
-  for (int d = 0; d < 3; ++d) {
-    if (g.in[d] < 1 || g.out[d] < 1) fail("spatial sizes must be >= 1");
-    if (g.kernel[d] < 1) fail("kernel sizes must be >= 1");
-    if (g.stride[d] < 1) fail("strides must be >= 1");
-    if (g.dilation[d] < 1) fail("dilations must be >= 1");
-    if (g.pad[d] < 0) fail("padding must be >= 0");
-  }
-}
-
-void check_conv_pointer(const char* fn, const char* name, const void* p) {
-  if (p == nullptr) throw std::invalid_argument(std::string(fn) + ": " + name + " is null");
-}
 
 bool conv_im2col_fits(const ConvGeometry& g, int64_t element_bytes) {
   // The largest buffers: the region of one output row (all input channels of a group), and

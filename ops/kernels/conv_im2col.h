@@ -24,13 +24,6 @@
 
 namespace tg::kernels {
 
-// Throws std::invalid_argument naming `fn` and the geometry unless g describes a valid
-// convolution (positive sizes, channels divisible by groups, non-negative padding).
-void check_conv_geometry(const char* fn, const ConvGeometry& g);
-
-// Throws std::invalid_argument naming `fn` and `name` when p is null.
-void check_conv_pointer(const char* fn, const char* name, const void* p);
-
 // False when g would need thread-local buffers beyond 64 MiB (huge kernels or rows); the
 // reference loops, which need none, are then the better choice.
 bool conv_im2col_fits(const ConvGeometry& g, int64_t element_bytes);

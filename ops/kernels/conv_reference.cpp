@@ -14,43 +14,6 @@
 namespace tg::kernels {
 namespace {
 
-std::string dims_str(const std::array<int64_t, 3>& a) {
-  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) +
-         "]";
-}
-
-std::string geometry_str(const ConvGeometry& g) {
-  return "(batch=" + std::to_string(g.batch) + ", in_channels=" + std::to_string(g.in_channels) +
-         ", out_channels=" + std::to_string(g.out_channels) +
-         ", groups=" + std::to_string(g.groups) + ", in=" + dims_str(g.in) +
-         ", out=" + dims_str(g.out) + ", kernel=" + dims_str(g.kernel) +
-         ", stride=" + dims_str(g.stride) + ", dilation=" + dims_str(g.dilation) +
-         ", pad=" + dims_str(g.pad) + ")";
-}
-
-void check_geometry(const char* fn, const ConvGeometry& g) {
-  auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(std::string(fn) + ": " + what + " in geometry " + geometry_str(g));
-  };
-  if (g.batch < 0) fail("batch must be >= 0");
-  if (g.groups < 1) fail("groups must be >= 1");
-  if (g.in_channels < 1 || g.in_channels % g.groups != 0)
-    fail("in_channels must be a positive multiple of groups");
-  if (g.out_channels < 1 || g.out_channels % g.groups != 0)
-    fail("out_channels must be a positive multiple of groups");
-  for (int d = 0; d < 3; ++d) {
-    if (g.in[d] < 1 || g.out[d] < 1) fail("spatial sizes must be >= 1");
-    if (g.kernel[d] < 1) fail("kernel sizes must be >= 1");
-    if (g.stride[d] < 1) fail("strides must be >= 1");
-    if (g.dilation[d] < 1) fail("dilations must be >= 1");
-    if (g.pad[d] < 0) fail("padding must be >= 0");
-  }
-}
-
-void check_pointer(const char* fn, const char* name, const void* p) {
-  if (p == nullptr) throw std::invalid_argument(std::string(fn) + ": " + name + " is null");
-}
-
 // Output positions [lo, hi) of one dim whose tap o*stride + offset lies in [0, in).
 struct Span {
   int64_t lo = 0;
@@ -91,11 +54,11 @@ int64_t plane_grain(int64_t work_per_plane) {
 template <class T>
 void conv_forward_ref(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
   const char* fn = "conv_forward_ref";
-  check_geometry(fn, g);
+  check_conv_geometry(fn, g);
   if (g.batch == 0) return;
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "w", w);
-  check_pointer(fn, "y", y);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "w", w);
+  check_conv_pointer(fn, "y", y);
 
   const int64_t in_pg = g.in_per_group(), out_pg = g.out_per_group();
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
@@ -139,11 +102,11 @@ void conv_forward_ref(const ConvGeometry& g, const T* x, const T* w, const T* bi
 template <class T>
 void conv_backward_input_ref(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   const char* fn = "conv_backward_input_ref";
-  check_geometry(fn, g);
+  check_conv_geometry(fn, g);
   if (g.batch == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "w", w);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "w", w);
+  check_conv_pointer(fn, "gx", gx);
 
   const int64_t in_pg = g.in_per_group(), out_pg = g.out_per_group();
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
@@ -189,16 +152,16 @@ void conv_backward_input_ref(const ConvGeometry& g, const T* gy, const T* w, T* 
 template <class T>
 void conv_backward_weight_ref(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const char* fn = "conv_backward_weight_ref";
-  check_geometry(fn, g);
+  check_conv_geometry(fn, g);
   const int64_t in_pg = g.in_per_group(), out_pg = g.out_per_group();
   const int64_t taps = g.kernel_spatial();
-  check_pointer(fn, "gw", gw);
+  check_conv_pointer(fn, "gw", gw);
   if (g.batch == 0) {
     std::fill(gw, gw + g.out_channels * in_pg * taps, T(0));
     return;
   }
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "gy", gy);
 
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   const int64_t OH = g.out[1], OW = g.out[2], IH = g.in[1], IW = g.in[2];

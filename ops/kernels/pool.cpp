@@ -24,16 +24,11 @@ using pool_simd::Membership;
 using pool_simd::PoolPlan;
 
 // ---------------------------------------------------------------- checks
-std::string dims_str(const std::array<int64_t, 3>& a) {
-  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) +
-         "]";
-}
-
 std::string geometry_str(const ConvGeometry& g) {
   return "(batch=" + std::to_string(g.batch) + ", channels=" + std::to_string(g.in_channels) +
-         ", in=" + dims_str(g.in) + ", out=" + dims_str(g.out) + ", kernel=" + dims_str(g.kernel) +
-         ", stride=" + dims_str(g.stride) + ", dilation=" + dims_str(g.dilation) +
-         ", pad=" + dims_str(g.pad) + ")";
+         ", in=" + dims_text(g.in) + ", out=" + dims_text(g.out) + ", kernel=" + dims_text(g.kernel) +
+         ", stride=" + dims_text(g.stride) + ", dilation=" + dims_text(g.dilation) +
+         ", pad=" + dims_text(g.pad) + ")";
 }
 
 [[noreturn]] void fail(const char* fn, const std::string& what, const ConvGeometry& g) {
@@ -77,10 +72,6 @@ void check_avg(const char* fn, const ConvGeometry& g, int64_t divisor_override) 
     fail(fn, "divisor_override must be >= 0 (0 = none), got " + std::to_string(divisor_override),
          g);
   }
-}
-
-void check_pointer(const char* fn, const char* name, const void* p) {
-  if (p == nullptr) throw std::invalid_argument(std::string(fn) + ": " + name + " is null");
 }
 
 int64_t planes_of(const ConvGeometry& g) { return g.batch * g.in_channels; }
@@ -369,8 +360,8 @@ void max_pool_forward(const ConvGeometry& g, const T* x, T* y, int64_t* indices)
   const char* fn = "max_pool_forward";
   check_windows(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "y", y);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "y", y);
   const PoolPlan plan;  // the forward needs no membership lists
   const auto* simd = simd_for<T>(g);
   auto kernel = simd ? simd->max_forward : &max_forward_scalar<T>;
@@ -383,9 +374,9 @@ void max_pool_backward(const ConvGeometry& g, const T* gy, const int64_t* indice
   const char* fn = "max_pool_backward";
   check_windows(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "indices", indices);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "indices", indices);
+  check_conv_pointer(fn, "gx", gx);
   if (pool_impl() == PoolImpl::scalar) {
     const PoolPlan plan = window_plan(g);
     for_planes(planes_of(g), g.in_spatial(), [&](int64_t b, int64_t e) {
@@ -405,8 +396,8 @@ void avg_pool_forward(const ConvGeometry& g, const T* x, T* y, bool count_includ
   const char* fn = "avg_pool_forward";
   check_avg(fn, g, divisor_override);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "y", y);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "y", y);
   const PoolPlan plan = avg_plan(g, count_include_pad, divisor_override);
   const auto* simd = simd_for<T>(g);
   auto kernel = simd ? simd->avg_forward : &avg_forward_scalar<T>;
@@ -420,8 +411,8 @@ void avg_pool_backward(const ConvGeometry& g, const T* gy, T* gx, bool count_inc
   const char* fn = "avg_pool_backward";
   check_avg(fn, g, divisor_override);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "gx", gx);
   const PoolPlan plan = avg_plan(g, count_include_pad, divisor_override);
   const auto* simd = simd_for<T>(g);
   auto kernel = simd ? simd->avg_backward : &avg_backward_scalar<T>;
@@ -434,8 +425,8 @@ void adaptive_avg_pool_forward(const ConvGeometry& g, const T* x, T* y) {
   const char* fn = "adaptive_avg_pool_forward";
   check_planes(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "y", y);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "y", y);
   const int64_t IH = g.in[1], IW = g.in[2];
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   for_planes(planes_of(g), in_plane, [&](int64_t plane_begin, int64_t plane_end) {
@@ -463,8 +454,8 @@ void adaptive_avg_pool_backward(const ConvGeometry& g, const T* gy, T* gx) {
   const char* fn = "adaptive_avg_pool_backward";
   check_planes(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "gx", gx);
   const PoolPlan plan = adaptive_plan(g);
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   for_planes(planes_of(g), in_plane, [&](int64_t plane_begin, int64_t plane_end) {
@@ -497,9 +488,9 @@ void adaptive_max_pool_forward(const ConvGeometry& g, const T* x, T* y, int64_t*
   const char* fn = "adaptive_max_pool_forward";
   check_planes(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "x", x);
-  check_pointer(fn, "y", y);
-  check_pointer(fn, "indices", indices);
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "y", y);
+  check_conv_pointer(fn, "indices", indices);
   const int64_t IH = g.in[1], IW = g.in[2];
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   for_planes(planes_of(g), in_plane, [&](int64_t plane_begin, int64_t plane_end) {
@@ -534,9 +525,9 @@ void adaptive_max_pool_backward(const ConvGeometry& g, const T* gy, const int64_
   const char* fn = "adaptive_max_pool_backward";
   check_planes(fn, g);
   if (planes_of(g) == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "indices", indices);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "indices", indices);
+  check_conv_pointer(fn, "gx", gx);
   if (pool_impl() == PoolImpl::scalar) {
     const PoolPlan plan = adaptive_plan(g);
     for_planes(planes_of(g), g.in_spatial(), [&](int64_t b, int64_t e) {
@@ -585,10 +576,10 @@ void max_unpool_forward(int64_t planes, int64_t pooled_size, int64_t unpooled_si
   const char* fn = "max_unpool_forward";
   check_unpool(fn, planes, pooled_size, unpooled_size);
   if (planes == 0 || unpooled_size == 0) return;
-  check_pointer(fn, "y", y);
+  check_conv_pointer(fn, "y", y);
   if (pooled_size > 0) {
-    check_pointer(fn, "x", x);
-    check_pointer(fn, "indices", indices);
+    check_conv_pointer(fn, "x", x);
+    check_conv_pointer(fn, "indices", indices);
   }
   BadIndex bad;
   // One task owns each output plane and writes it in input order, so a repeated index
@@ -617,9 +608,9 @@ void max_unpool_backward(int64_t planes, int64_t pooled_size, int64_t unpooled_s
   const char* fn = "max_unpool_backward";
   check_unpool(fn, planes, pooled_size, unpooled_size);
   if (planes == 0 || pooled_size == 0) return;
-  check_pointer(fn, "gy", gy);
-  check_pointer(fn, "indices", indices);
-  check_pointer(fn, "gx", gx);
+  check_conv_pointer(fn, "gy", gy);
+  check_conv_pointer(fn, "indices", indices);
+  check_conv_pointer(fn, "gx", gx);
   BadIndex bad;
   for_planes(planes, pooled_size, [&](int64_t plane_begin, int64_t plane_end) {
     for (int64_t plane = plane_begin; plane < plane_end; ++plane) {
