@@ -1,12 +1,11 @@
 // Tensor creation: empty/zeros/ones/full/arange/linspace/eye, from values, from memory.
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 #include <tbb/scalable_allocator.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "autograd/parallel.h"
 #include "autograd/tensor.h"
 
 namespace tg {
@@ -28,16 +27,9 @@ void fill(const Tensor& t, Scalar value) {
     scalar_t* p = static_cast<scalar_t*>(t.raw_data());
     const scalar_t v = value.to<scalar_t>();
     const int64_t n = t.numel();
-    // Large fills (ones_like seeds, zeroed gradients) in parallel, fixed chunks.
-    constexpr int64_t kChunk = int64_t{1} << 16;
-    if (n < 4 * kChunk) {
-      std::fill(p, p + n, v);
-      return;
-    }
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kChunk - 1) / kChunk, 1),
-                      [&](const tbb::blocked_range<int64_t>& r) {
-                        std::fill(p + r.begin() * kChunk, p + std::min(n, r.end() * kChunk), v);
-                      }, tbb::simple_partitioner());
+    // Large fills (ones_like seeds, zeroed gradients) in parallel.
+    detail::parallel_chunks(n, int64_t{1} << 17,
+                            [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
   });
 }
 

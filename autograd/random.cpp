@@ -43,18 +43,13 @@ void Generator::seed_(uint64_t seed) {
 }
 
 uint64_t Generator::next_u64() {
-  const uint64_t result = rotl(state_[1] * 5, 7) * 9;
-  const uint64_t t = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= t;
-  state_[3] = rotl(state_[3], 45);
+  uint64_t result;
+  fill_u64(&result, 1);
   return result;
 }
 
 void Generator::fill_u64(uint64_t* out, int64_t n) {
+  // The state in locals, so that a long fill keeps it in registers.
   uint64_t s0 = state_[0], s1 = state_[1], s2 = state_[2], s3 = state_[3];
   for (int64_t i = 0; i < n; ++i) {
     out[i] = rotl(s1 * 5, 7) * 9;

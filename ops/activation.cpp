@@ -221,17 +221,9 @@ Tensor relu_backward(const Tensor& grad, const Tensor& out) {
     scalar_t* o = result.data_ptr<scalar_t>();
     const scalar_t* g = grad.data_ptr<scalar_t>();
     const scalar_t* y = out.data_ptr<scalar_t>();
-    const int64_t n = grad.numel();
-    constexpr int64_t kChunk = int64_t{1} << 15;
-    if (n < 4 * kChunk) {
-      relu_mask_run(o, g, y, n);
-      return;
-    }
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kChunk - 1) / kChunk, 1),
-                      [&](const tbb::blocked_range<int64_t>& r) {
-                        const int64_t b = r.begin() * kChunk;
-                        relu_mask_run(o + b, g + b, y + b, std::min(n, r.end() * kChunk) - b);
-                      }, tbb::simple_partitioner());
+    detail::parallel_chunks(grad.numel(), int64_t{1} << 16, [&](int64_t b, int64_t e) {
+      relu_mask_run(o + b, g + b, y + b, e - b);
+    });
   });
   return autograd::record("ReluBackwardBackward", result, {grad}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {

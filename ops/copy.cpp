@@ -17,18 +17,13 @@ void copy_values(const Tensor& dst, const Tensor& src) {
     const int64_t bytes = src.numel() * itemsize(src.dtype());
     char* d = static_cast<char*>(dst.raw_data());
     const char* s = static_cast<const char*>(src.raw_data());
-    constexpr int64_t kChunk = int64_t{1} << 18;
-    const bool overlap = d < s + bytes && s < d + bytes;
-    if (bytes < 4 * kChunk || overlap) {
+    if (d < s + bytes && s < d + bytes) {  // overlapping views of one storage
       std::memmove(d, s, bytes);
       return;
     }
-    // Large copies (clones, .grad accumulation) in parallel, fixed chunks.
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (bytes + kChunk - 1) / kChunk, 1),
-                      [&](const tbb::blocked_range<int64_t>& r) {
-                        const int64_t b0 = r.begin() * kChunk;
-                        std::memcpy(d + b0, s + b0, std::min(bytes, r.end() * kChunk) - b0);
-                      }, tbb::simple_partitioner());
+    // Large copies (clones, .grad accumulation) in parallel.
+    detail::parallel_chunks(bytes, int64_t{1} << 19,
+                            [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, e - b); });
     return;
   }
   TG_DISPATCH_ALL(dst.dtype(), "copy", [&] {

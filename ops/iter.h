@@ -7,9 +7,13 @@
 
 #include <array>
 
+#include "autograd/parallel.h"
 #include "autograd/tensor.h"
 
 namespace tg::detail {
+
+// Elements per task of the dense elementwise loops (parallel_chunks).
+constexpr int64_t kDenseChunk = int64_t{1} << 15;
 
 // Broadcast shape of a and b (NumPy rules); throws naming `op` when incompatible.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
@@ -98,22 +102,14 @@ struct StridedLoop {
       return;
     }
     if (rows == 1) {  // one long run (dense operands): cut it into fixed chunks
-      constexpr int64_t kChunk = 1 << 15;
-      const int64_t n = inner();
-      tbb::parallel_for(
-          tbb::blocked_range<int64_t>(0, (n + kChunk - 1) / kChunk, 1),
-          [&](const tbb::blocked_range<int64_t>& r) {
-            for (int64_t c = r.begin(); c < r.end(); ++c) {
-              const int64_t begin = c * kChunk, len = std::min(kChunk, n - begin);
-              std::array<int64_t, K> off, st;
-              for (int k = 0; k < K; ++k) {
-                st[k] = strides[k][0];
-                off[k] = begin * st[k];
-              }
-              f(off, st, len);
-            }
-          },
-          tbb::simple_partitioner());
+      parallel_chunks(inner(), kDenseChunk, [&](int64_t begin, int64_t end) {
+        std::array<int64_t, K> off, st;
+        for (int k = 0; k < K; ++k) {
+          st[k] = strides[k][0];
+          off[k] = begin * st[k];
+        }
+        f(off, st, end - begin);
+      });
       return;
     }
     const int64_t grain = std::max<int64_t>(1, kParallelThreshold / 4 / std::max<int64_t>(inner(), 1));
@@ -129,16 +125,9 @@ void unary_kernel(const Tensor& out, const Tensor& a, F f) {
   Out* po = static_cast<Out*>(out.raw_data());
   const In* pa = static_cast<const In*>(a.raw_data());
   if (a.is_contiguous()) {
-    const int64_t n = out.numel();
-    constexpr int64_t kChunk = 1 << 15;
-    if (n < 2 * kChunk) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i]);
-    } else {
-      tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, kChunk),
-                        [&](const tbb::blocked_range<int64_t>& r) {
-                          for (int64_t i = r.begin(); i < r.end(); ++i) po[i] = f(pa[i]);
-                        }, tbb::simple_partitioner());
-    }
+    parallel_chunks(out.numel(), kDenseChunk, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) po[i] = f(pa[i]);
+    });
     return;
   }
   StridedLoop<2> loop(out.shape(), {out.strides(), a.strides()});
@@ -157,16 +146,9 @@ void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   const In* pb = static_cast<const In*>(b.raw_data());
   if (a.shape() == out.shape() && b.shape() == out.shape() && a.is_contiguous() &&
       b.is_contiguous() && out.is_contiguous()) {  // the common case: one flat loop
-    const int64_t n = out.numel();
-    constexpr int64_t kChunk = 1 << 15;
-    if (n < 2 * kChunk) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-    } else {
-      tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, kChunk),
-                        [&](const tbb::blocked_range<int64_t>& r) {
-                          for (int64_t i = r.begin(); i < r.end(); ++i) po[i] = f(pa[i], pb[i]);
-                        }, tbb::simple_partitioner());
-    }
+    parallel_chunks(out.numel(), kDenseChunk, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) po[i] = f(pa[i], pb[i]);
+    });
     return;
   }
   StridedLoop<3> loop(out.shape(), {out.strides(), broadcast_strides(a, out.shape()),
