@@ -538,20 +538,22 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
                     packed.data() + grp * cout * K);
   }
   const bool direct = reads_inside_input(g);
-  // An output far larger than the caches, written once (one depth block): its stores
-  // bypass the caches instead of first fetching every line they overwrite.
-  const bool stream = blocks.count == 1 &&
-                      g.batch * g.out_channels * P * static_cast<int64_t>(sizeof(T)) > kStreamBytes;
   // Few images: split their output rows too, so that every thread has work.
   const int64_t blocks_per_image =
       row_blocks(g, cin, sizeof(T), direct, ceil_div(kTargetTasks, g.batch * groups));
 
-  // Only worth it where the narrow panel is a good part of an image (measured slower on a
+  // Small outputs run their panels across image boundaries (forward_across_images); only
+  // worth it where the narrow panel is a good part of an image (measured slower on a
   // 56 x 56 1x1 layer, where it is one panel in 66).
   if (groups == 1 && blocks_per_image == 1 && P % ks.nr != 0 && P < 8 * ks.nr && g.batch > 1) {
     forward_across_images(ks, g, x, packed.data(), blocks, bias, direct, y);
     return;
   }
+
+  // An output far larger than the caches, written once (one depth block): its stores
+  // bypass the caches instead of first fetching every line they overwrite.
+  const bool stream = blocks.count == 1 &&
+                      g.batch * g.out_channels * P * static_cast<int64_t>(sizeof(T)) > kStreamBytes;
 
   run_tasks(g.batch * groups * blocks_per_image, [&](int64_t task) {
     const int64_t rb = task % blocks_per_image, image_group = task / blocks_per_image;

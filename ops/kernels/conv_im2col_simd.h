@@ -370,8 +370,9 @@ void pack(const PackJob<T>& j) {
 // row kw's shifted to start at out[kw_offset[kw] - lo]; span fits NV vectors, held in
 // registers while all rows are added.
 template <class Arch, class T, int NV>
-inline __attribute__((always_inline)) void add_span(T* out, int64_t span, const T* rows, int64_t ld, const int64_t* kw_offset,
-              int64_t KW, int64_t lo, int64_t len) {
+inline __attribute__((always_inline)) void add_span(T* out, int64_t span, const T* rows,
+                                                     int64_t ld, const int64_t* kw_offset,
+                                                     int64_t KW, int64_t lo, int64_t len) {
   using V = Vec<Arch, T>;
   constexpr int64_t lanes = V::size;
   V acc[NV];
