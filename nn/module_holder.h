@@ -105,3 +105,9 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<Contained>& holder
 
 // Declares `Name` as the holder of `NameImpl`.
 #define TG_MODULE(Name) TG_MODULE_IMPL(Name, Name##Impl)
+
+// libtorch's spellings, so a ported program keeps its TORCH_MODULE(Net) lines.
+#ifndef TORCH_MODULE
+#define TORCH_MODULE(Name) TG_MODULE(Name)
+#define TORCH_MODULE_IMPL(Name, ImplType) TG_MODULE_IMPL(Name, ImplType)
+#endif
