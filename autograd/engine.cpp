@@ -7,6 +7,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 
 namespace tg::autograd {
 namespace {
@@ -173,7 +174,11 @@ class GraphTask {
           grads[i] = zeros(n->outputs[i].shape, n->outputs[i].dtype);
       }
     }
-    TensorList out = n->apply(std::move(grads));
+    TensorList out;
+    {
+      profiler::BackwardScope scope(*n);
+      out = n->apply(std::move(grads));
+    }
     if (AnomalyMode::is_enabled()) {
       for (std::size_t i = 0; i < out.size(); ++i) {
         if (!has_non_finite(out[i])) continue;

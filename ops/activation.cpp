@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/iter.h"
 #include "ops/kernels/vector_exp.h"
@@ -212,6 +213,7 @@ void relu_mask_run(T* __restrict o, const T* __restrict g, const T* __restrict y
 }
 
 Tensor relu_backward(const Tensor& grad, const Tensor& out) {
+  autograd::profiler::OpScope profile_scope("threshold_backward", {&grad, &out});
   if (!(grad.is_contiguous() && out.is_contiguous() && grad.shape() == out.shape() &&
         grad.dtype() == out.dtype() && grad.is_floating_point())) {
     return where(gt(out, 0), grad, zero_like_scalar(grad));
@@ -234,6 +236,7 @@ Tensor relu_backward(const Tensor& grad, const Tensor& out) {
 }  // namespace
 
 Tensor relu(const Tensor& x) {
+  autograd::profiler::OpScope profile_scope("relu", {&x});
   check_defined("relu", x);
   TG_CHECK(x.dtype() != kBool, "relu: bool tensors are not supported");
   Tensor out = empty(x.shape(), x.dtype());
@@ -251,6 +254,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
+  autograd::profiler::OpScope profile_scope("leaky_relu", {&x});
   const double slope = negative_slope.to_double();
   Tensor out = map_floating_only("leaky_relu", x, [slope](auto v) {
     using T = decltype(v);
@@ -290,6 +294,7 @@ Tensor normal_cdf(const Tensor& x) {
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
+  autograd::profiler::OpScope profile_scope("gelu", {&x});
   TG_CHECK(approximate == "none" || approximate == "tanh",
            "gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
   if (approximate == "none") {
@@ -321,6 +326,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 }
 
 Tensor sigmoid(const Tensor& x) {
+  autograd::profiler::OpScope profile_scope("sigmoid", {&x});
   Tensor out = map_promoting("sigmoid", x, [](auto v) {
     using T = decltype(v);
     return T(1) / (T(1) + std::exp(-v));
@@ -333,6 +339,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
+  autograd::profiler::OpScope profile_scope("tanh", {&x});
   Tensor out = map_promoting("tanh", x, [](auto v) { return std::tanh(v); });
   return autograd::record("TanhBackward", out, {x}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {
@@ -357,6 +364,7 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
 }
 
 Tensor silu(const Tensor& x) {
+  autograd::profiler::OpScope profile_scope("silu", {&x});
   Tensor out = map_floating_only("silu", x, [](auto v) {
     using T = decltype(v);
     return v / (T(1) + std::exp(-v));
@@ -370,6 +378,7 @@ Tensor silu(const Tensor& x) {
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
+  autograd::profiler::OpScope profile_scope("softmax", {&x});
   Tensor out = softmax_forward("softmax", x, dim, /*log=*/false);
   const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "softmax");
   return autograd::record("SoftmaxBackward", out, {x}, {out},
@@ -381,6 +390,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
+  autograd::profiler::OpScope profile_scope("log_softmax", {&x});
   Tensor out = softmax_forward("log_softmax", x, dim, /*log=*/true);
   const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "log_softmax");
   return autograd::record("LogSoftmaxBackward", out, {x}, {out},

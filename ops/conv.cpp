@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/kernels/conv.h"
 #include "ops/ops.h"
 
@@ -68,6 +69,7 @@ Tensor weight_grad_op(const Tensor& x, const Tensor& gy, const ConvProblem& p);
 
 // y = conv(x, w) + b on a checked, batched problem.
 Tensor conv_op(const Tensor& x, const Tensor& w, const Tensor& b, const ConvProblem& p) {
+  autograd::profiler::OpScope profile_scope("convolution", {&x, &w});
   Tensor y = empty(p.output_shape(), x.dtype());
   {
     Tensor xc = raw(x), wc = raw(w), bc = b.defined() ? raw(b) : Tensor();
@@ -89,6 +91,7 @@ Tensor conv_op(const Tensor& x, const Tensor& w, const Tensor& b, const ConvProb
 // gx = conv's input gradient for gy (+ bias per channel of gx: conv_transpose).
 Tensor input_grad_op(const char* node, const Tensor& gy, const Tensor& w, const Tensor& b,
                      const ConvProblem& p) {
+  autograd::profiler::OpScope profile_scope("conv_backward_input", {&gy, &w});
   Tensor gx = empty(p.input_shape(), gy.dtype());
   {
     Tensor gyc = raw(gy), wc = raw(w), bc = b.defined() ? raw(b) : Tensor();
@@ -113,6 +116,7 @@ Tensor input_grad_op(const char* node, const Tensor& gy, const Tensor& w, const 
 
 // gw = conv's weight gradient for input x and output gradient gy.
 Tensor weight_grad_op(const Tensor& x, const Tensor& gy, const ConvProblem& p) {
+  autograd::profiler::OpScope profile_scope("conv_backward_weight", {&x, &gy});
   Tensor gw = empty(p.weight_shape(), x.dtype());
   {
     Tensor xc = raw(x), gyc = raw(gy);

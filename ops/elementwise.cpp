@@ -5,6 +5,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/iter.h"
 #include "ops/internal.h"
 #include "ops/ops.h"
@@ -136,6 +137,7 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
 }
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  autograd::profiler::OpScope profile_scope("add", {&a, &b});
   Operands p = prepare("add", a, b);
   Tensor out = binary("add", BinaryKind::Add, p, alpha);
   return autograd::record("AddBackward", out, {p.a, p.b}, {},
@@ -151,6 +153,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  autograd::profiler::OpScope profile_scope("mul", {&a, &b});
   Operands p = prepare("mul", a, b);
   Tensor out = binary("mul", BinaryKind::Mul, p);
   return autograd::record("MulBackward", out, {p.a, p.b}, {p.a, p.b},
@@ -161,6 +164,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  autograd::profiler::OpScope profile_scope("div", {&a, &b});
   Operands p = prepare("div", a, b);
   if (!is_floating(p.dtype)) {  // true division, as PyTorch: integers divide as float32
     p.a = p.a.to(kFloat32);
@@ -280,6 +284,7 @@ void select_run(T* __restrict o, const uint8_t* __restrict c, const T* __restric
 }  // namespace
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  autograd::profiler::OpScope profile_scope("where", {&condition, &a, &b});
   TG_CHECK(condition.defined() && condition.dtype() == kBool, "where: condition must be a bool "
            "tensor, got ", condition.defined() ? dtype_name(condition.dtype()) : "undefined");
   Operands p = prepare("where", a, b);
@@ -424,6 +429,7 @@ namespace detail {
 // otherwise `direct` writes into self with no allocation.
 Tensor& inplace(Tensor& self, const char* op, const std::function<Tensor(const Tensor&)>& compute,
                 const std::function<void()>& direct, const Tensor* other) {
+  autograd::profiler::OpScope profile_scope(op, {&self});
   TG_CHECK(self.defined(), op, ": the tensor is undefined");
   const bool other_rg = other && other->requires_grad();
   if (GradMode::is_enabled() && (self.requires_grad() || other_rg)) {

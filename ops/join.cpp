@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/ops.h"
 #include "ops/rows.h"
@@ -102,6 +103,7 @@ Tensor repeat_backward(Tensor g, const Shape& in_padded, IntArrayRef repeats,
 }  // namespace
 
 Tensor cat(const TensorList& tensors, int64_t dim) {
+  autograd::profiler::OpScope profile_scope("cat", {});
   TG_CHECK(!tensors.empty(), "cat: expected a non-empty list of tensors");
   int ref = -1;
   DType dtype = DType::Bool;

@@ -9,6 +9,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/iter.h"
 #include "ops/kernels/gemm.h"
@@ -142,6 +143,7 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b, const Tensor& b
 }  // namespace
 
 Tensor mm(const Tensor& input, const Tensor& mat2) {
+  autograd::profiler::OpScope profile_scope("mm", {&input, &mat2});
   check_operands("mm", "input", input, "mat2", mat2);
   TG_CHECK(input.dim() == 2 && mat2.dim() == 2, "mm: expected 2-D tensors, got input of shape ",
            input.shape(), " and mat2 of shape ", mat2.shape());
@@ -157,6 +159,7 @@ Tensor mm(const Tensor& input, const Tensor& mat2) {
 }
 
 Tensor bmm(const Tensor& input, const Tensor& mat2) {
+  autograd::profiler::OpScope profile_scope("bmm", {&input, &mat2});
   check_operands("bmm", "input", input, "mat2", mat2);
   TG_CHECK(input.dim() == 3 && mat2.dim() == 3, "bmm: expected 3-D tensors, got input of shape ",
            input.shape(), " and mat2 of shape ", mat2.shape());
@@ -173,6 +176,7 @@ Tensor bmm(const Tensor& input, const Tensor& mat2) {
 }
 
 Tensor matmul(const Tensor& input, const Tensor& other) {
+  autograd::profiler::OpScope profile_scope("matmul", {&input, &other});
   check_operands("matmul", "input", input, "other", other);
   const int64_t da = input.dim(), db = other.dim();
   TG_CHECK(da >= 1 && db >= 1, "matmul: both arguments need at least 1 dimension, got shapes ",
@@ -215,6 +219,7 @@ Tensor matmul(const Tensor& input, const Tensor& other) {
 }
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  autograd::profiler::OpScope profile_scope("linear", {&input, &weight});
   check_operands("linear", "input", input, "weight", weight);
   TG_CHECK(input.dim() >= 1 && weight.dim() == 2, "linear: expected input of shape [*, in] and "
            "a 2-D weight [out, in], got input ", input.shape(), " and weight ", weight.shape());

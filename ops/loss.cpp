@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/ops.h"
 
 namespace tg {
@@ -353,6 +354,7 @@ const char* reduction_name(Reduction reduction) {
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
                 Reduction reduction, int64_t ignore_index) {
+  autograd::profiler::OpScope profile_scope("nll_loss", {&input, &target});
   const char* op = "nll_loss";
   check_not_batchmean(op, reduction);
   const ClassLayout l = check_class_target(op, input, target);
@@ -362,6 +364,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                      Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  autograd::profiler::OpScope profile_scope("cross_entropy", {&input, &target});
   const char* op = "cross_entropy";
   check_not_batchmean(op, reduction);
   check_floating(op, "input", input);
@@ -496,6 +499,7 @@ Tensor dice_loss(const Tensor& input, const Tensor& target, double smooth) {
 // ---------------------------------------------------------------- regression
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  autograd::profiler::OpScope profile_scope("mse_loss", {&input, &target});
   check_not_batchmean("mse_loss", reduction);
   check_pair("mse_loss", input, target);
   return reduce(square(input - target), reduction, "mse_loss");

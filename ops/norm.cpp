@@ -12,6 +12,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/kernels/norm.h"
 #include "ops/ops.h"
@@ -125,6 +126,7 @@ void update_running_stat(const Tensor& running, const std::vector<double>& batch
 // Evaluation mode: a per-channel affine map with the running statistics as constants.
 Tensor batch_norm_eval(const Tensor& input, const Tensor& mean, const Tensor& var,
                        const Tensor& weight, const Tensor& bias, double eps) {
+  autograd::profiler::OpScope profile_scope("batch_norm", {&input});
   const NCS d(input);
   Tensor x = input.detach().contiguous();
   Tensor out = empty(x.shape(), x.dtype());
@@ -156,6 +158,7 @@ Tensor batch_norm_eval(const Tensor& input, const Tensor& mean, const Tensor& va
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, bool training, double momentum,
                   double eps) {
+  autograd::profiler::OpScope profile_scope("batch_norm", {&input});
   const char* op = "batch_norm";
   check_input(op, input, 2, "[N, C, *]");
   const int64_t channels = input.size(1);
@@ -216,6 +219,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
+  autograd::profiler::OpScope profile_scope("layer_norm", {&input});
   const char* op = "layer_norm";
   check_input(op, input, 1, "[*, normalized_shape]");
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
@@ -266,6 +270,7 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
                   const Tensor& bias, double eps) {
+  autograd::profiler::OpScope profile_scope("group_norm", {&input});
   const char* op = "group_norm";
   check_input(op, input, 2, "[N, C, *]");
   const int64_t channels = input.size(1);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/ops.h"
 #include "ops/rows.h"
@@ -306,6 +307,7 @@ Tensor index_map_pad_backward(const Tensor& g, const PlanPtr& plan) {
 }  // namespace
 
 Tensor pad(const Tensor& t, IntArrayRef pad, const std::string& mode, std::optional<double> value) {
+  autograd::profiler::OpScope profile_scope("pad", {&t});
   TG_CHECK(t.defined(), "pad: the input is undefined");
   const PadMode m = parse_mode("pad", mode);
   if (m == PadMode::Constant) return constant_pad(t, pad, value.value_or(0.0));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/kernels/pool.h"
 #include "ops/ops.h"
 
@@ -70,6 +71,7 @@ Tensor avg_op(const Tensor& x, const PoolProblem& p) {
 
 // The adjoint of avg_op: each input element sums its windows' gradients / divisors.
 Tensor avg_backward_op(const Tensor& gy, const PoolProblem& p) {
+  autograd::profiler::OpScope profile_scope("avg_pool_backward", {&gy});
   Tensor gx = empty(p.input_shape(), gy.dtype());
   {
     Tensor gyc = raw(gy);
@@ -111,6 +113,7 @@ Tensor gather_op(const Tensor& src, const Tensor& indices, Scatter scatter) {
 
 // gx = sum of gy over the windows whose argmax is that element (gather form, no atomics).
 Tensor max_backward_op(const Tensor& gy, const Tensor& indices, const PoolProblem& p) {
+  autograd::profiler::OpScope profile_scope("max_pool_backward", {&gy});
   Tensor gx = empty(p.input_shape(), gy.dtype());
   {
     Tensor gyc = raw(gy), ic = raw(indices);
@@ -285,6 +288,7 @@ std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int dims, const Tensor& i
                                        IntArrayRef kernel_size, IntArrayRef stride,
                                        IntArrayRef padding, IntArrayRef dilation,
                                        bool ceil_mode) {
+  autograd::profiler::OpScope profile_scope(op, {&input});
   const bool unbatched = check_pool_input(op, input, dims);
   Tensor x = batched(input, unbatched);
   PoolProblem p = window_problem(op, PoolKind::Max, dims, x, input.shape(), kernel_size, stride,
@@ -295,6 +299,7 @@ std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int dims, const Tensor& i
 Tensor avg_pool_nd(const char* op, int dims, const Tensor& input, IntArrayRef kernel_size,
                    IntArrayRef stride, IntArrayRef padding, bool ceil_mode,
                    bool count_include_pad, std::optional<int64_t> divisor_override) {
+  autograd::profiler::OpScope profile_scope(op, {&input});
   const bool unbatched = check_pool_input(op, input, dims);
   Tensor x = batched(input, unbatched);
   PoolProblem p = window_problem(op, PoolKind::Avg, dims, x, input.shape(), kernel_size, stride,
@@ -313,6 +318,7 @@ Tensor avg_pool_nd(const char* op, int dims, const Tensor& input, IntArrayRef ke
 
 Tensor adaptive_avg_pool_nd(const char* op, int dims, const Tensor& input,
                             IntArrayRef output_size) {
+  autograd::profiler::OpScope profile_scope(op, {&input});
   const bool unbatched = check_pool_input(op, input, dims);
   Tensor x = batched(input, unbatched);
   return unbatch(avg_op(x, adaptive_problem(op, PoolKind::AdaptiveAvg, dims, x, output_size)),
@@ -321,6 +327,7 @@ Tensor adaptive_avg_pool_nd(const char* op, int dims, const Tensor& input,
 
 std::tuple<Tensor, Tensor> adaptive_max_pool_nd(const char* op, int dims, const Tensor& input,
                                                 IntArrayRef output_size) {
+  autograd::profiler::OpScope profile_scope(op, {&input});
   const bool unbatched = check_pool_input(op, input, dims);
   Tensor x = batched(input, unbatched);
   return unbatch_pair(

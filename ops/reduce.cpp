@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "ops/ops.h"
 #include "ops/reduce_iter.h"
 
@@ -362,6 +363,7 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& y, const Sh
 // ---------------------------------------------------------------- sum / mean
 
 Tensor sum(const Tensor& t, IntArrayRef dims, bool keepdim) {
+  autograd::profiler::OpScope profile_scope("sum", {&t});
   TG_CHECK(t.defined(), "sum: the input is undefined");
   detail::ReducePlan plan(t, dims, keepdim, "sum");
   const DType out_dtype = is_floating(t.dtype()) ? t.dtype() : kInt64;
@@ -389,6 +391,7 @@ Tensor sum(const Tensor& t, IntArrayRef dims, bool keepdim) {
 Tensor sum(const Tensor& t) { return sum(t, {}, false); }
 
 Tensor mean(const Tensor& t, IntArrayRef dims, bool keepdim) {
+  autograd::profiler::OpScope profile_scope("mean", {&t});
   TG_CHECK(t.defined() && t.is_floating_point(), "mean: expected a floating tensor, got ",
            t.defined() ? dtype_name(t.dtype()) : "undefined");
   detail::ReducePlan plan(t, dims, keepdim, "mean");

@@ -6,11 +6,13 @@
 //   tapegrad-train --model cnn --epochs 5  # the classic two-conv network
 //   tapegrad-train --resume runs/last.safetensors
 #include <CLI/CLI.hpp>
+#include <autograd/profiler.h>
 #include <tapegrad.h>
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "checkpoint.h"
 #include "data/dataloader.h"
@@ -45,6 +47,7 @@ struct Options {
   std::string export_weights;
   int64_t stop_after = 0;
   bool plain = false;
+  bool profile = false;
 };
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const Options& o, std::vector<tg::Tensor> params) {
@@ -153,6 +156,9 @@ int run(const Options& o) {
     model->train();
     tg::io::ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
                             train_loader.num_batches(), std::cout, o.plain);
+    // --profile: the first epoch run, op by op (evaluation excluded).
+    std::optional<tg::autograd::profile> prof;
+    if (o.profile && epoch == start_epoch) prof.emplace();
     const auto t0 = std::chrono::steady_clock::now();
     double loss_sum = 0;
     int64_t correct = 0, seen = 0, step = 0;
@@ -176,6 +182,14 @@ int run(const Options& o) {
     const double train_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bar.finish({{"loss", train::fixed(loss_sum / static_cast<double>(seen), 4)},
                 {"acc", train::fixed(100.0 * static_cast<double>(correct) / static_cast<double>(seen), 2) + "%"}});
+    if (prof) {
+      prof->stop();
+      std::cout << "\nprofile of epoch " << epoch + 1 << " (forward ops, and vjps called by backward):\n"
+                << prof->table("self", 30);
+      prof->export_chrome_trace(o.out_dir + "/profile.json");
+      std::cout << "wrote " << o.out_dir << "/profile.json (Chrome trace)\n";
+      prof.reset();
+    }
     last_eval = evaluate(model, test_loader);
     history.push_back({epoch + 1, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen), last_eval.loss,
@@ -235,6 +249,8 @@ int main(int argc, char** argv) {
   app.add_option("--stop-after", o.stop_after,
                  "stop after this epoch as if interrupted (the schedule still spans --epochs)");
   app.add_flag("--plain", o.plain, "plain progress lines even on a terminal");
+  app.add_flag("--profile", o.profile,
+               "profile the first epoch: per-op table, and <out-dir>/profile.json (Chrome trace)");
   CLI11_PARSE(app, argc, argv);
   if (o.lr == 0) o.lr = o.optimizer == "sgd" ? 0.05 : 3e-3;
   try {
