@@ -268,6 +268,19 @@ ConvProblem conv_problem(const char* op, const Tensor& x, const Tensor& weight, 
   return p;
 }
 
+// 1x1 kernel, stride > 1, no padding, and no output reading past the input (what padding
+// after the input could add): the output is the stride-1 convolution of the strided slice.
+bool strided_pointwise(const ConvProblem& p) {
+  bool strided = false;
+  for (int d = 0; d < 3; ++d) {
+    const ConvGeometry& g = p.g;
+    if (g.kernel[d] != 1 || g.pad[d] != 0) return false;
+    if (g.out[d] != (g.in[d] - 1) / g.stride[d] + 1) return false;
+    strided = strided || g.stride[d] > 1;
+  }
+  return strided;
+}
+
 Tensor convolution_impl(const char* op, int expected_dims, const Tensor& input,
                         const Tensor& weight, const Tensor& bias, IntArrayRef stride,
                         IntArrayRef pad_before, IntArrayRef pad_after, IntArrayRef dilation,
@@ -277,6 +290,19 @@ Tensor convolution_impl(const char* op, int expected_dims, const Tensor& input,
   Tensor x = batched(input, unbatched);
   ConvProblem p = conv_problem(op, x, weight, bias, dims, stride, pad_before, pad_after,
                                dilation, groups);
+  if (strided_pointwise(p)) {
+    // A 1x1 kernel with stride reads one input position in stride^d: the convolution of the
+    // strided slice with stride 1 (a plain GEMM; slicing's vjp scatters the gradient back),
+    // instead of a strided gather and a strided scatter in the kernels.
+    Tensor xs = x;
+    for (int i = 0; i < dims; ++i) {
+      const int64_t s = p.g.stride[3 - dims + i];
+      if (s > 1) xs = xs.slice(2 + i, 0, x.size(2 + i), s);
+    }
+    const std::vector<int64_t> ones(dims, 1), zeros(dims, 0);
+    p = conv_problem(op, xs, weight, bias, dims, ones, zeros, zeros, ones, groups);
+    return unbatch(conv_op(xs, weight, bias, p), unbatched);
+  }
   return unbatch(conv_op(x, weight, bias, p), unbatched);
 }
 

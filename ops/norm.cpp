@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -183,27 +184,34 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const NCS d(input);
   Tensor x = input.detach().contiguous();
   Tensor out = empty(x.shape(), x.dtype());
-  std::vector<double> mean(channels), var(channels);
+  // The batch statistics, kept for the first-order backward (it skips recomputing them).
+  auto stats = std::make_shared<std::vector<double>>(2 * channels);
+  std::vector<double>& mean_var = *stats;
+  double* mean = mean_var.data();
+  double* var = mean_var.data() + channels;
   TG_DISPATCH_FLOATING(x.dtype(), op, [&] {
     kernels::batch_norm_forward(static_cast<const scalar_t*>(x.raw_data()),
                                 static_cast<scalar_t*>(out.raw_data()), d.n, d.c, d.s,
                                 static_cast<const scalar_t*>(data_or_null(weight)),
-                                static_cast<const scalar_t*>(data_or_null(bias)), eps,
-                                mean.data(), var.data());
+                                static_cast<const scalar_t*>(data_or_null(bias)), eps, mean,
+                                var);
   });
   if (running_mean.defined()) {
     const double n = static_cast<double>(per_channel_count);
-    update_running_stat(running_mean, mean, momentum, 1.0);
-    update_running_stat(running_var, var, momentum, n / (n - 1.0));  // unbiased
+    update_running_stat(running_mean, std::vector<double>(mean, mean + channels), momentum, 1.0);
+    update_running_stat(running_var, std::vector<double>(var, var + channels), momentum,
+                        n / (n - 1.0));  // unbiased
   }
   const int64_t ndim = input.dim();
   return autograd::record("NativeBatchNormBackward", out, {input, weight, bias}, {input, weight},
-      [eps, ndim, d](const Ctx& c, const TensorList& g) -> TensorList {
-        Tensor x = c.saved(0), w = c.saved(1);
+      [eps, ndim, d, stats](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor x = c.saved(0), w = c.saved(1);  // version-checked: x is as in the forward
         if (!GradMode::is_enabled()) {
+          const double* mean = stats->data();
+          const double* var = stats->data() + d.c;
           return fused_backward(c, g[0], x, w, Shape{d.c}, [&](auto px, auto pg, auto pw,
                                                               auto dx, auto dw, auto db) {
-            kernels::batch_norm_backward(px, pg, pw, d.n, d.c, d.s, eps, dx, dw, db);
+            kernels::batch_norm_backward(px, pg, pw, d.n, d.c, d.s, eps, dx, dw, db, mean, var);
           });
         }
         const std::vector<int64_t> dims = all_but_channel(ndim);

@@ -33,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ops/kernels/conv_im2col_simd.h"
 
@@ -769,6 +770,10 @@ void conv_backward_weight_im2col(const ConvGeometry& g, const T* x, const T* gy,
   // Positions per product: the panel of transposed columns (nr wide) fits in L1.
   const int64_t depth_max = std::max<int64_t>(
       ks.lanes, kTransposeBytes / (ks.nr * static_cast<int64_t>(sizeof(T))) / ks.lanes * ks.lanes);
+  // Whole images per product when at least two fit in one (the per-image products of small
+  // images are a few dozen positions deep, and each reads and writes gw).
+  const int64_t images_per_step =
+      blocks_per_image == 1 && 2 * P <= depth_max ? depth_max / P : 1;
 
   // Batch chunk 0 sums straight into gw, chunk i > 0 into partials + (i - 1) * weights.
   // In each product, C = a chunk of gw (rows c_out, columns the chunk's (c, tap) rows),
@@ -786,6 +791,41 @@ void conv_backward_weight_im2col(const ConvGeometry& g, const T* x, const T* gy,
     ScratchLease<T, PanelTag> panel(depth_max * ks.nr);
     ScratchLease<Run, RunsTag> runs(depth_max);
     bool accumulate = false;
+    if (images_per_step > 1) {
+      // Small images: each product runs over the positions of several whole images (gy of
+      // those images packed side by side, their columns stacked in the panel), so gw is
+      // read and written once per few hundred positions rather than once per image.
+      ScratchLease<T, StageTag> a(cout * images_per_step * P);
+      std::vector<std::optional<Columns<T>>> image_columns(images_per_step);
+      for (int64_t nb = n0; nb < n1; nb += images_per_step) {
+        const int64_t images = std::min(images_per_step, n1 - nb), kc = images * P;
+        for (int64_t t = 0; t < images; ++t) {
+          image_columns[t].reset();
+          image_columns[t].emplace(ks, g, x + ((nb + t) * g.in_channels + grp * cin + c0) * Q,
+                                   c1 - c0, 0, rows, direct);
+          const T* gyg = gy + ((nb + t) * g.out_channels + grp * cout) * P;
+          for (int64_t i = 0; i < cout; ++i)
+            std::copy(gyg + i * P, gyg + (i + 1) * P, a.data() + i * kc + t * P);
+        }
+        for (int64_t j0 = 0; j0 < col_rows; j0 += ks.nr) {
+          const int64_t jr = std::min<int64_t>(ks.nr, col_rows - j0);
+          const int64_t width = panel_width(ks, jr);
+          for (int64_t t = 0; t < images; ++t) {
+            const int64_t nruns = image_columns[t]->runs_for(0, P, runs.data());
+            image_columns[t]->gather_transposed(ks, j0, j0 + jr, runs.data(), nruns, P,
+                                                panel.data() + t * P * width, width);
+          }
+          for (int64_t i = 0; i < cout; i += ks.mr) {
+            const int64_t m = std::min<int64_t>(ks.mr, cout - i);
+            ks.tile_row_major_a[m - 1][width / ks.lanes - 1](
+                TileArgs<T>{kc, a.data() + i * kc, kc, panel.data(), out + i * K + j0, K, jr,
+                            nullptr, accumulate});
+          }
+        }
+        accumulate = true;
+      }
+      return;
+    }
     for (int64_t n = n0; n < n1; ++n) {
       const T* xc = x + (n * g.in_channels + grp * cin + c0) * Q;
       const T* gyg = gy + (n * g.out_channels + grp * cout) * P;

@@ -95,6 +95,34 @@ Moments moments(const T* x, int64_t blocks, int64_t len, int64_t stride, double 
   return m;
 }
 
+// Batch norm's moments in one pass over the channel: sums of d and d^2 for d = x - x0 (x0
+// the channel's first value, so the sums stay small and var = E[d^2] - E[d]^2 does not
+// cancel), in double, in a fixed order.
+template <class T>
+Moments shifted_moments(const T* x, int64_t blocks, int64_t len, int64_t stride, double eps) {
+  Moments m;
+  const double count = static_cast<double>(blocks * len);
+  const double shift = blocks * len > 0 ? static_cast<double>(x[0]) : 0.0;
+  double s1 = 0, s2 = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const T* p = x + b * stride;
+    double a1, a2;
+    sums_of(len, [p, shift](int64_t i) { return static_cast<double>(p[i]) - shift; },
+            [p, shift](int64_t i) {
+              const double d = static_cast<double>(p[i]) - shift;
+              return d * d;
+            },
+            a1, a2);
+    s1 += a1;
+    s2 += a2;
+  }
+  const double mean_d = s1 / count;
+  m.mean = shift + mean_d;
+  m.var = std::max(0.0, s2 / count - mean_d * mean_d);
+  m.rstd = 1.0 / std::sqrt(m.var + eps);
+  return m;
+}
+
 // y[i] = (x[i] - mean) * scale + shift over one contiguous run.
 template <class T>
 void affine_run(const T* x, T* y, int64_t len, T mean, T scale, T shift) {
@@ -114,7 +142,7 @@ void batch_norm_forward(const T* x, T* y, int64_t n, int64_t c, int64_t s, const
                         const T* b, double eps, double* mean, double* var) {
   std::vector<T> mean_t(c), scale(c), shift(c);
   for_units(c, n * s, [&](int64_t ch) {
-    const Moments m = moments(x + ch * s, n, s, c * s, eps);
+    const Moments m = shifted_moments(x + ch * s, n, s, c * s, eps);
     mean[ch] = m.mean;
     var[ch] = m.var;
     mean_t[ch] = static_cast<T>(m.mean);
@@ -143,10 +171,18 @@ void batch_norm_inference(const T* x, T* y, int64_t n, int64_t c, int64_t s, con
 
 template <class T>
 void batch_norm_backward(const T* x, const T* g, const T* w, int64_t n, int64_t c, int64_t s,
-                         double eps, T* dx, T* dw, T* db) {
+                         double eps, T* dx, T* dw, T* db, const double* saved_mean,
+                         const double* saved_var) {
   const double count = static_cast<double>(n * s);
   for_units(c, 4 * n * s, [&](int64_t ch) {
-    const Moments m = moments(x + ch * s, n, s, c * s, eps);
+    Moments m;
+    if (saved_mean && saved_var) {
+      m.mean = saved_mean[ch];
+      m.var = saved_var[ch];
+      m.rstd = 1.0 / std::sqrt(m.var + eps);
+    } else {
+      m = shifted_moments(x + ch * s, n, s, c * s, eps);
+    }
     double sum_g = 0, sum_gxc = 0;  // sums of g and of g * (x - mean)
     for (int64_t b = 0; b < n; ++b) {
       const T* xb = x + (b * c + ch) * s;
@@ -311,7 +347,8 @@ void layer_norm_backward(const T* x, const T* g, const T* w, int64_t rows, int64
   template void batch_norm_inference<T>(const T*, T*, int64_t, int64_t, int64_t, const T*,     \
                                         const T*, const T*, const T*, double);                 \
   template void batch_norm_backward<T>(const T*, const T*, const T*, int64_t, int64_t,         \
-                                       int64_t, double, T*, T*, T*);                           \
+                                       int64_t, double, T*, T*, T*, const double*,             \
+                                       const double*);                                         \
   template void group_norm_forward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,        \
                                       const T*, const T*, double);                             \
   template void group_norm_backward<T>(const T*, const T*, const T*, int64_t, int64_t,         \

@@ -8,7 +8,8 @@
 
 namespace tg::kernels {
 
-// x, y: [n, c, s]. Per channel: mean[c], var[c] (biased) of the n * s values, and
+// x, y: [n, c, s]. Per channel: mean[c], var[c] (biased; one pass of shifted sums in
+// double) of the n * s values, and
 // y = (x - mean) / sqrt(var + eps) * w[c] + b[c].
 template <class T>
 void batch_norm_forward(const T* x, T* y, int64_t n, int64_t c, int64_t s, const T* w,
@@ -21,9 +22,12 @@ void batch_norm_inference(const T* x, T* y, int64_t n, int64_t c, int64_t s, con
                           const T* var, const T* w, const T* b, double eps);
 
 // The gradients of batch_norm_forward for grad_output g: dx [n, c, s], dw [c], db [c].
+// saved_mean / saved_var: the statistics batch_norm_forward returned for this x (the same
+// bits it would recompute: one pass over x fewer), or null to recompute them.
 template <class T>
 void batch_norm_backward(const T* x, const T* g, const T* w, int64_t n, int64_t c, int64_t s,
-                         double eps, T* dx, T* dw, T* db);
+                         double eps, T* dx, T* dw, T* db, const double* saved_mean = nullptr,
+                         const double* saved_var = nullptr);
 
 // x, y: [n, c, s] with c = groups * (c / groups). Statistics per (sample, group) over its
 // c / groups channels and s positions; w, b per channel.

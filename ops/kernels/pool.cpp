@@ -343,6 +343,120 @@ T divide_by_extents(T v, const Window& w) {
          static_cast<T>(w.end[2] - w.start[2]);
 }
 
+// ---------------------------------------------------------------- global pooling
+// Output 1x1x1: each plane is one window. The fast path sums a plane in 16 interleaved
+// lanes (element i into lane i % 16; the compiler vectorises the lane loop), then adds
+// the lanes in a fixed tree, so a plane's bits depend on nothing but its values.
+bool is_global(const ConvGeometry& g) { return g.out[0] == 1 && g.out[1] == 1 && g.out[2] == 1; }
+
+template <class T>
+T plane_sum(const T* x, int64_t n) {
+  constexpr int kLanes = 16;
+  T lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lane[j] += x[i + j];
+  for (int j = 0; i < n; ++i, ++j) lane[j] += x[i];
+  for (int width = kLanes / 2; width >= 1; width /= 2)
+    for (int j = 0; j < width; ++j) lane[j] += lane[j + width];
+  return lane[0];
+}
+
+template <class T>
+void global_avg_forward(const ConvGeometry& g, const T* x, T* y) {
+  const int64_t in_plane = g.in_spatial();
+  const T d = static_cast<T>(g.in[0]), h = static_cast<T>(g.in[1]), w = static_cast<T>(g.in[2]);
+  for_planes(planes_of(g), in_plane, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane)
+      y[plane] = plane_sum(x + plane * in_plane, in_plane) / d / h / w;
+  });
+}
+
+// Every element of a plane's gradient is that plane's gy over the extents: a fill.
+template <class T>
+void global_avg_backward(const ConvGeometry& g, const T* gy, T* gx) {
+  const int64_t in_plane = g.in_spatial();
+  const T d = static_cast<T>(g.in[0]), h = static_cast<T>(g.in[1]), w = static_cast<T>(g.in[2]);
+  for_planes(planes_of(g), in_plane, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T v = gy[plane] / d / h / w;
+      T* p = gx + plane * in_plane;
+      for (int64_t i = 0; i < in_plane; ++i) p[i] = v;
+    }
+  });
+}
+
+// ---------------------------------------------------------------- adaptive pooling by rows
+// Forward: for each output row (od, oh), the input rows of its window are added into one
+// row of IW sums (contiguous, vectorised), then each output sums its columns of that row.
+template <class T>
+void adaptive_avg_forward_rows(const ConvGeometry& g, const T* x, T* y) {
+  const int64_t IH = g.in[1], IW = g.in[2], in_plane = g.in_spatial(), out_plane = g.out_spatial();
+  for_planes(planes_of(g), in_plane, [&](int64_t begin, int64_t end) {
+    std::vector<T> row(IW);
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T* xp = x + plane * in_plane;
+      T* yp = y + plane * out_plane;
+      for (int64_t od = 0; od < g.out[0]; ++od)
+        for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+          const Window w = adaptive_window(g, od, oh, 0);
+          std::fill(row.begin(), row.end(), T(0));
+          for (int64_t id = w.start[0]; id < w.end[0]; ++id)
+            for (int64_t ih = w.start[1]; ih < w.end[1]; ++ih) {
+              const T* xr = xp + (id * IH + ih) * IW;
+              T* r = row.data();
+              for (int64_t iw = 0; iw < IW; ++iw) r[iw] += xr[iw];
+            }
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            const Window c = adaptive_window(g, od, oh, ow);
+            T sum = T(0);
+            for (int64_t iw = c.start[2]; iw < c.end[2]; ++iw) sum += row[iw];
+            yp[(od * g.out[1] + oh) * g.out[2] + ow] = divide_by_extents(sum, c);
+          }
+        }
+    }
+  });
+}
+
+// Backward: spread[(od, oh)][iw] = the sum of the shares of the windows of output row
+// (od, oh) that contain column iw; each input row is then the sum of the spread rows of
+// the output rows whose windows contain it, added in raster order (contiguous rows).
+template <class T>
+void adaptive_avg_backward_rows(const ConvGeometry& g, const PoolPlan& plan, const T* gy, T* gx) {
+  const int64_t IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
+  const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
+  const int64_t out_rows = g.out[0] * OH;
+  const Membership& md = plan.member[0];
+  const Membership& mh = plan.member[1];
+  for_planes(planes_of(g), in_plane, [&](int64_t begin, int64_t end) {
+    std::vector<T> spread(out_rows * IW);
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const T* gyp = gy + plane * out_plane;
+      for (int64_t od = 0; od < g.out[0]; ++od)
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          T* sr = spread.data() + (od * OH + oh) * IW;
+          std::fill(sr, sr + IW, T(0));
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const Window c = adaptive_window(g, od, oh, ow);
+            const T share = divide_by_extents(gyp[(od * OH + oh) * OW + ow], c);
+            for (int64_t iw = c.start[2]; iw < c.end[2]; ++iw) sr[iw] += share;
+          }
+        }
+      T* gxp = gx + plane * in_plane;
+      for (int64_t id = 0; id < g.in[0]; ++id)
+        for (int64_t ih = 0; ih < IH; ++ih) {
+          T* out = gxp + (id * IH + ih) * IW;
+          std::fill(out, out + IW, T(0));
+          for (int64_t a = md.begin[id]; a < md.begin[id + 1]; ++a)
+            for (int64_t b = mh.begin[ih]; b < mh.begin[ih + 1]; ++b) {
+              const T* sr = spread.data() + (md.outs[a] * OH + mh.outs[b]) * IW;
+              for (int64_t iw = 0; iw < IW; ++iw) out[iw] += sr[iw];
+            }
+        }
+    }
+  });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- public kernels
@@ -427,6 +541,10 @@ void adaptive_avg_pool_forward(const ConvGeometry& g, const T* x, T* y) {
   if (planes_of(g) == 0) return;
   check_conv_pointer(fn, "x", x);
   check_conv_pointer(fn, "y", y);
+  if (pool_impl() != PoolImpl::scalar) {
+    if (is_global(g)) return global_avg_forward(g, x, y);
+    return adaptive_avg_forward_rows(g, x, y);
+  }
   const int64_t IH = g.in[1], IW = g.in[2];
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   for_planes(planes_of(g), in_plane, [&](int64_t plane_begin, int64_t plane_end) {
@@ -456,7 +574,9 @@ void adaptive_avg_pool_backward(const ConvGeometry& g, const T* gy, T* gx) {
   if (planes_of(g) == 0) return;
   check_conv_pointer(fn, "gy", gy);
   check_conv_pointer(fn, "gx", gx);
+  if (is_global(g) && pool_impl() != PoolImpl::scalar) return global_avg_backward(g, gy, gx);
   const PoolPlan plan = adaptive_plan(g);
+  if (pool_impl() != PoolImpl::scalar) return adaptive_avg_backward_rows(g, plan, gy, gx);
   const int64_t in_plane = g.in_spatial(), out_plane = g.out_spatial();
   for_planes(planes_of(g), in_plane, [&](int64_t plane_begin, int64_t plane_end) {
     std::vector<T> share(out_plane);

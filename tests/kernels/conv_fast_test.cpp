@@ -415,6 +415,28 @@ TEST(ConvFast, SameBitsForOneTwoThreeThreadsDouble) {
   expect_same_bits_for_1_2_3_threads<double>(Path::dispatch, conv2d(3, 8, 30, 8, 5, 1, 2, 8));
 }
 
+// Deep layers on small images (a ResNet's last stages): the weight gradient's products run
+// over several whole images at once. Odd sizes, strides, a batch not divisible by the
+// images per product, float and double against the reference, and the same bits for 1, 2
+// and 3 threads.
+TEST(ConvFast, WeightGradientAcrossSmallImages) {
+  const ConvGeometry geometries[] = {
+      conv2d(11, 40, 4, 24, 3, 1, 1),   // 4x4: 16 positions an image
+      conv2d(23, 17, 5, 9, 3, 1, 1),    // 5x5, odd channel counts
+      conv2d(9, 12, 7, 20, 3, 2, 1),    // strided: 4x4 outputs
+      conv2d(14, 24, 8, 16, 1, 2, 0),   // 1x1 downsample
+      conv2d(5, 8, 3, 8, 3, 1, 0),      // one output position an image
+  };
+  uint32_t seed = 1700;
+  for (const ConvGeometry& g : geometries) {
+    expect_matches_reference<float>(Path::im2col, g, false, seed++);
+    expect_matches_reference<double>(Path::im2col, g, true, seed++);
+    expect_matches_reference<double>(Path::dispatch, g, false, seed++);
+  }
+  expect_same_bits_for_1_2_3_threads<float>(Path::dispatch, geometries[0]);
+  expect_same_bits_for_1_2_3_threads<double>(Path::im2col, geometries[1]);
+}
+
 // ----------------------------------------------------------------- arguments
 
 TEST(ConvFast, EmptyBatch) {

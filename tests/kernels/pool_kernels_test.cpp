@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernel_fixtures.h"
@@ -317,6 +318,70 @@ TEST(PoolKernels, SameBitsForOneAndTwoThreads) {
       EXPECT_TRUE(test_support::bitwise_equal(runs[0][k], runs[1][k]))
           << impl_name(impl) << " " << k;
     }
+  }
+}
+
+// ---------------------------------------------------------------- adaptive average pooling
+// Output 1x1x1 takes a lane-summing path, other sizes sum whole rows: against the float64
+// reference loops (scalar impl) in float and double, on odd and even sizes with overlapping
+// and disjoint windows, and the same bits for 1 and 2 threads. The global backward is a
+// fill and equals the reference bit for bit.
+template <class T>
+void check_adaptive_avg_pool(const ConvGeometry& g, uint32_t seed) {
+  const bool global = g.out[0] == 1 && g.out[1] == 1 && g.out[2] == 1;
+  const std::string what = std::to_string(g.in[0]) + "x" + std::to_string(g.in[1]) + "x" +
+                           std::to_string(g.in[2]) + " -> " + std::to_string(g.out[0]) + "x" +
+                           std::to_string(g.out[1]) + "x" + std::to_string(g.out[2]) +
+                           (sizeof(T) == 4 ? " float" : " double");
+  const auto xd = test_support::random_values(in_size(g), seed);
+  const auto gyd = test_support::random_values(out_size(g), seed + 1);
+  std::vector<double> ref_y(out_size(g)), ref_gx(in_size(g));
+  {
+    ImplGuard guard(PoolImpl::scalar);
+    adaptive_avg_pool_forward<double>(g, xd.data(), ref_y.data());
+    adaptive_avg_pool_backward<double>(g, gyd.data(), ref_gx.data());
+  }
+  const std::vector<T> x(xd.begin(), xd.end()), gy(gyd.begin(), gyd.end());
+  std::vector<T> y[2], gx[2];
+  for (int threads = 1; threads <= 2; ++threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    y[threads - 1].assign(out_size(g), T(7));
+    gx[threads - 1].assign(in_size(g), T(7));
+    adaptive_avg_pool_forward<T>(g, x.data(), y[threads - 1].data());
+    adaptive_avg_pool_backward<T>(g, gy.data(), gx[threads - 1].data());
+  }
+  EXPECT_TRUE(test_support::bitwise_equal(y[0], y[1])) << what;
+  EXPECT_TRUE(test_support::bitwise_equal(gx[0], gx[1])) << what;
+  const double tol = sizeof(T) == 4 ? 1e-6 : 1e-14;
+  expect_close(y[0], ref_y, "adaptive avg forward " + what, tol);
+  expect_close(gx[0], ref_gx, "adaptive avg backward " + what, tol);
+  if (global && sizeof(T) == 8) {
+    ImplGuard guard(PoolImpl::scalar);
+    std::vector<double> scalar_gx(in_size(g));
+    adaptive_avg_pool_backward<double>(g, gyd.data(), scalar_gx.data());
+    EXPECT_TRUE(test_support::bitwise_equal(gx[0], scalar_gx)) << what;
+  }
+}
+
+TEST(PoolKernels, AdaptiveAveragePoolFastPathsMatchReference) {
+  struct Case {
+    std::array<int64_t, 3> in, out;
+  };
+  const Case cases[] = {{{1, 1, 1}, {1, 1, 1}},  {{1, 1, 15}, {1, 1, 1}}, {{1, 7, 9}, {1, 1, 1}},
+                        {{3, 5, 6}, {1, 1, 1}},  {{1, 56, 56}, {1, 1, 1}}, {{1, 13, 17}, {1, 1, 1}},
+                        {{1, 56, 56}, {1, 7, 7}}, {{1, 13, 17}, {1, 4, 5}}, {{1, 7, 10}, {1, 3, 4}},
+                        {{3, 7, 10}, {2, 3, 4}},  {{1, 5, 6}, {1, 5, 6}},   {{1, 3, 4}, {1, 7, 9}},
+                        {{1, 1, 20}, {1, 1, 7}}};
+  uint32_t seed = 40;
+  for (const Case& c : cases) {
+    ConvGeometry g;
+    g.batch = 3;
+    g.in_channels = g.out_channels = 37;  // many planes: both threads get work
+    g.in = c.in;
+    g.out = c.out;
+    check_adaptive_avg_pool<float>(g, seed);
+    check_adaptive_avg_pool<double>(g, seed);
+    seed += 2;
   }
 }
 

@@ -131,6 +131,32 @@ TEST(NormOps, FusedBackwardEqualsTheOpsBackward) {
   compare(layer_norm(x, {4, 5}), {x}, "layer_norm");
 }
 
+// Batch norm's statistics come from one pass of shifted sums: on data far from zero with a
+// small spread (where E[x^2] - E[x]^2 would cancel) they still match the two-pass ops, in
+// float64 and float32, on odd sizes.
+TEST(NormOps, BatchNormStatisticsOfOffsetDataMatchTwoPass) {
+  manual_seed(5);
+  Tensor x64 = randn({5, 3, 7, 9}, kFloat64) * 0.01 + 1000.0;
+  Tensor mean_ref = x64.mean({0, 2, 3});
+  Tensor var_ref = tg::var(x64, {0, 2, 3}, /*unbiased=*/true, false);
+  for (DType dt : {kFloat64, kFloat32}) {
+    Tensor x = x64.to(dt);
+    Tensor rm = zeros({3}, dt), rv = zeros({3}, dt);
+    Tensor y = batch_norm(x, rm, rv, Tensor(), Tensor(), true, /*momentum=*/1.0, 1e-12);
+    const double tol = dt == kFloat64 ? 1e-12 : 1e-4;
+    EXPECT_TRUE(allclose(rm.to(kFloat64), mean_ref, tol, 0)) << rm << mean_ref;
+    // float32 inputs are rounded to about 6e-5 at 1000: compare against their own spread.
+    Tensor var_dt = tg::var(x.to(kFloat64), {0, 2, 3}, true, false);
+    EXPECT_TRUE(allclose(rv.to(kFloat64), var_dt, dt == kFloat64 ? 1e-9 : 1e-5, 0))
+        << rv << var_dt;
+    Tensor y64 = y.to(kFloat64);
+    // In float32 the mean itself is rounded (3e-5 at 1000), times 1/std = 100.
+    EXPECT_TRUE(allclose(y64.mean({0, 2, 3}), zeros({3}, kFloat64), 0,
+                         dt == kFloat64 ? 1e-8 : 5e-3));
+    EXPECT_TRUE(allclose(tg::var(y64, {0, 2, 3}, false, false), ones({3}, kFloat64), 1e-3, 0));
+  }
+}
+
 std::vector<uint8_t> bits(const TensorList& ts) {
   std::vector<uint8_t> out;
   for (const Tensor& t : ts) {
