@@ -17,7 +17,7 @@ def main():
             machine[r["threads"]] = r
             continue
         rows.setdefault((r["workload"], r["threads"]), {})[r["side"]] = r
-    print(f"{'workload':<52} {'thr':>3} {'tapegrad':>12} {'pytorch':>12} {'speedup':>8}")
+    print(f"{'workload':<60} {'thr':>3} {'tapegrad':>12} {'pytorch':>12} {'speedup':>8}")
     ratios = {}
     for (workload, threads), sides in rows.items():
         tg, pt = sides.get("tapegrad"), sides.get("pytorch")
@@ -25,14 +25,21 @@ def main():
             continue
         if "peak_rss_kb" in tg:
             ratio = pt["peak_rss_kb"] / tg["peak_rss_kb"]
-            print(f"{workload:<52} {threads:>3} {tg['peak_rss_kb']/1024:>9.1f} MB "
+            print(f"{workload:<60} {threads:>3} {tg['peak_rss_kb']/1024:>9.1f} MB "
                   f"{pt['peak_rss_kb']/1024:>9.1f} MB {ratio:>7.2f}x  (less memory; run "
                   f"{tg['seconds']:.1f} s vs {pt['seconds']:.1f} s)")
             continue
         unit, scale = ("us", 1e6) if tg["seconds"] < 1e-3 else ("ms", 1e3)
         ratio = pt["seconds"] / tg["seconds"]
+        group = None
         if workload.startswith("conv") and workload.endswith("forward+backward"):
-            ratios.setdefault(threads, []).append(ratio)
+            group = "conv A-H forward+backward"
+        elif workload.startswith("layer "):
+            group = "network conv layers forward+backward"
+        elif workload.startswith("network "):
+            group = "network training steps"
+        if group:
+            ratios.setdefault((group, threads), []).append(ratio)
         extra = ""
         peak = machine.get(threads, {})
         if "gflop" in tg and peak:
@@ -43,17 +50,17 @@ def main():
             extra = f"  ({rate:.1f} GB/s, {100 * rate / peak['stream_gbs']:.0f}% of triad)"
         if "images_per_second" in tg:
             extra = f"  ({tg['images_per_second']:.0f} vs {pt['images_per_second']:.0f} img/s)"
-        print(f"{workload:<52} {threads:>3} {tg['seconds']*scale:>9.3f} {unit} "
+        print(f"{workload:<60} {threads:>3} {tg['seconds']*scale:>9.3f} {unit} "
               f"{pt['seconds']*scale:>9.3f} {unit} {ratio:>7.2f}x{extra}")
     for threads, m in sorted(machine.items()):
         print(f"machine, {threads} thread(s): peak FMA {m['peak_gflops']:.0f} GFLOP/s, "
               f"stream triad {m['stream_gbs']:.1f} GB/s")
-    for threads, rs in sorted(ratios.items()):
+    for (group, threads), rs in sorted(ratios.items()):
         prod = 1.0
         for r in rs:
             prod *= r
-        print(f"geometric mean speedup over conv A-H forward+backward, {threads} thread(s): "
-              f"{prod ** (1 / len(rs)):.2f}x")
+        print(f"geometric mean speedup over {group} ({len(rs)}), {threads} thread(s): "
+              f"{prod ** (1 / len(rs)):.2f}x (slowest {min(rs):.2f}x)")
 
 
 if __name__ == "__main__":
