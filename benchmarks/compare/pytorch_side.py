@@ -357,19 +357,19 @@ def main():
     if a.profile:
         profile_network(a.profile, a.threads)
         return
-    if a.only in ("", "conv"):
+    if not a.only or "conv" in a.only.split(","):
         conv_workloads(a.threads, a.reps)
-    if a.only in ("", "pool"):
+    if not a.only or "pool" in a.only.split(","):
         pool_workloads(a.threads, a.reps)
-    if a.only in ("", "train"):
+    if not a.only or "train" in a.only.split(","):
         train_step_workloads(a.threads, a.reps)
-    if a.only in ("", "autograd"):
+    if not a.only or "autograd" in a.only.split(","):
         autograd_workload(a.threads, a.reps)
-    if a.only in ("", "norm"):
+    if not a.only or "norm" in a.only.split(","):
         norm_pool_workloads(a.threads, a.reps)
-    if a.only in ("", "layers"):
+    if not a.only or "layers" in a.only.split(","):
         layer_workloads(a.threads, a.reps, a.layers_file)
-    if a.only in ("", "networks"):
+    if not a.only or "networks" in a.only.split(","):
         network_workloads(a.threads, a.reps, a.model)
 
 

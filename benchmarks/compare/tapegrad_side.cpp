@@ -278,6 +278,16 @@ void norm_pool_workloads(int threads, int reps) {
   }
 }
 
+// --only takes one group or a comma-separated list; empty means every group.
+bool wanted(const std::string& only, const std::string& group) {
+  if (only.empty()) return true;
+  std::istringstream is(only);
+  std::string item;
+  while (std::getline(is, item, ','))
+    if (item == group) return true;
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -298,12 +308,12 @@ int main(int argc, char** argv) {
     profile_network(profile_name, threads);
     return 0;
   }
-  if (only.empty() || only == "conv") conv_workloads(threads, reps);
-  if (only.empty() || only == "pool") pool_workloads(threads, reps);
-  if (only.empty() || only == "train") train_step_workloads(threads, reps, model);
-  if (only.empty() || only == "autograd") autograd_workload(threads, reps);
-  if (only.empty() || only == "norm") norm_pool_workloads(threads, reps);
-  if (only.empty() || only == "layers") layer_workloads(threads, reps, layers_file);
-  if (only.empty() || only == "networks") network_workloads(threads, reps, model);
+  if (wanted(only, "conv")) conv_workloads(threads, reps);
+  if (wanted(only, "pool")) pool_workloads(threads, reps);
+  if (wanted(only, "train")) train_step_workloads(threads, reps, model);
+  if (wanted(only, "autograd")) autograd_workload(threads, reps);
+  if (wanted(only, "norm")) norm_pool_workloads(threads, reps);
+  if (wanted(only, "layers")) layer_workloads(threads, reps, layers_file);
+  if (wanted(only, "networks")) network_workloads(threads, reps, model);
   return 0;
 }
