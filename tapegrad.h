@@ -10,6 +10,7 @@
 #include "autograd/random.h"
 #include "autograd/tensor.h"
 #include "autograd/threads.h"
+#include "data/data.h"
 #include "data/tensor_io.h"
 #include "nn/functional.h"
 #include "nn/nn.h"

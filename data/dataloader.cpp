@@ -30,17 +30,17 @@ Tensor epoch_order(int64_t n, bool shuffle, uint64_t seed, int64_t epoch) {
 
 }  // namespace
 
-Example DataLoader::batch(int64_t index, int64_t b) const {
+Example<> DataLoader::batch(int64_t index, int64_t b) const {
   TG_CHECK(b >= 0 && b < num_batches(), "DataLoader::batch: batch ", b, " of ", num_batches());
   return make_batch(epoch_order(dataset_.size(), options_.shuffle(), options_.seed(), index),
                     index, b);
 }
 
-Example DataLoader::make_batch(const Tensor& order, int64_t index, int64_t b) const {
+Example<> DataLoader::make_batch(const Tensor& order, int64_t index, int64_t b) const {
   const int64_t bs = options_.batch_size();
   const int64_t len = std::min(bs, dataset_.size() - b * bs);
   NoGradGuard no_grad;
-  Example ex = dataset_.get_batch(order.narrow(0, b * bs, len).contiguous());
+  Example<> ex = dataset_.get_batch(order.narrow(0, b * bs, len).contiguous());
   if (transform_) {
     // Each batch has its own generator, so prefetching order cannot change the draws.
     Generator gen(options_.seed() ^ (static_cast<uint64_t>(index) << 32) ^ static_cast<uint64_t>(b + 1) * 0xbf58476d1ce4e5b9ULL);
@@ -54,8 +54,8 @@ struct DataLoader::Epoch::State {
   int64_t index;
   int64_t count;
   Tensor order;
-  Example current;
-  std::optional<Example> next;
+  Example<> current;
+  std::optional<Example<>> next;
   tbb::task_group tasks;
   bool pending = false;
 
@@ -98,7 +98,7 @@ DataLoader::Epoch::Iterator DataLoader::Epoch::begin() {
 
 DataLoader::Epoch::Iterator DataLoader::Epoch::end() { return Iterator(state_.get(), state_->count); }
 
-const Example& DataLoader::Epoch::Iterator::operator*() const { return state_->current; }
+const Example<>& DataLoader::Epoch::Iterator::operator*() const { return state_->current; }
 
 DataLoader::Epoch::Iterator& DataLoader::Epoch::Iterator::operator++() {
   ++position_;

@@ -1,39 +1,21 @@
-// DataLoader: seeded shuffling, batching, transforms, and prefetching of the next batch on
-// a oneTBB task while the current training step runs.
+// DataLoader: tapegrad's loader over a TensorDataset: seeded shuffling per epoch, batching,
+// batch transforms, and prefetching of the next batch on a oneTBB task while the current
+// training step runs. libtorch's `make_data_loader` (samplers, user datasets, workers) is in
+// data/stateless_dataloader.h.
 //
 //   data::DataLoader loader(train_set, data::DataLoaderOptions(64).shuffle(true).seed(1),
 //                           data::Normalize({0.2860}, {0.3530}));
 //   for (int epoch = 0; epoch < 3; ++epoch)
-//     for (const data::Example& batch : loader.epoch(epoch)) { ... }
+//     for (const data::Example<>& batch : loader.epoch(epoch)) { ... }
 #pragma once
 #include <cstdint>
 #include <memory>
 
+#include "data/dataloader_options.h"
 #include "data/dataset.h"
 #include "data/transforms.h"
 
 namespace tg::data {
-
-struct DataLoaderOptions {
-  explicit DataLoaderOptions(int64_t batch_size = 1) : batch_size_(batch_size) {}
-  DataLoaderOptions& batch_size(int64_t v) { batch_size_ = v; return *this; }
-  DataLoaderOptions& shuffle(bool v) { shuffle_ = v; return *this; }
-  DataLoaderOptions& drop_last(bool v) { drop_last_ = v; return *this; }
-  DataLoaderOptions& seed(uint64_t v) { seed_ = v; return *this; }
-  DataLoaderOptions& prefetch(bool v) { prefetch_ = v; return *this; }
-  int64_t batch_size() const { return batch_size_; }
-  bool shuffle() const { return shuffle_; }
-  bool drop_last() const { return drop_last_; }
-  uint64_t seed() const { return seed_; }
-  bool prefetch() const { return prefetch_; }
-
- private:
-  int64_t batch_size_;
-  bool shuffle_ = false;
-  bool drop_last_ = false;
-  uint64_t seed_ = 0;
-  bool prefetch_ = true;
-};
 
 class DataLoader {
  public:
@@ -49,10 +31,10 @@ class DataLoader {
   Epoch epoch(int64_t index) const;
 
   // Batch `b` of epoch `index`, computed synchronously.
-  Example batch(int64_t index, int64_t b) const;
+  Example<> batch(int64_t index, int64_t b) const;
 
  private:
-  Example make_batch(const Tensor& order, int64_t index, int64_t b) const;
+  Example<> make_batch(const Tensor& order, int64_t index, int64_t b) const;
 
   TensorDataset dataset_;
   DataLoaderOptions options_;
@@ -77,8 +59,8 @@ class DataLoader::Epoch {
 class DataLoader::Epoch::Iterator {
  public:
   Iterator(State* state, int64_t position) : state_(state), position_(position) {}
-  const Example& operator*() const;
-  const Example* operator->() const { return &**this; }
+  const Example<>& operator*() const;
+  const Example<>* operator->() const { return &**this; }
   Iterator& operator++();
   bool operator!=(const Iterator& other) const { return position_ != other.position_; }
   bool operator==(const Iterator& other) const { return position_ == other.position_; }

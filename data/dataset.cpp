@@ -14,7 +14,7 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets)
   targets_ = targets_.contiguous();
 }
 
-Example TensorDataset::get(int64_t index) const {
+Example<> TensorDataset::get(int64_t index) const {
   TG_CHECK(index >= 0 && index < size(), "TensorDataset::get: index ", index,
            " is out of range for a dataset of ", size(), " examples");
   return {data_.select(0, index), targets_.select(0, index)};
@@ -37,7 +37,7 @@ Tensor gather_rows(const Tensor& src, const int64_t* idx, int64_t n) {
 
 }  // namespace
 
-Example TensorDataset::get_batch(const Tensor& indices) const {
+Example<> TensorDataset::get_batch(const Tensor& indices) const {
   TG_CHECK(indices.dtype() == kInt64 && indices.dim() == 1, "TensorDataset::get_batch: expected "
            "a 1-d int64 index tensor, got ", indices.dtype(), " ", indices.shape());
   Tensor idx = indices.contiguous();

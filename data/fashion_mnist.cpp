@@ -8,30 +8,47 @@
 namespace tg::data {
 namespace {
 
-std::string find_file(const std::string& root, const std::string& stem) {
+std::string find_file(const std::string& root, const std::string& stem, const std::string& name) {
   namespace fs = std::filesystem;
-  for (const std::string& name : {stem + ".gz", stem}) {
-    const fs::path p = fs::path(root) / name;
+  for (const std::string& file : {stem + ".gz", stem}) {
+    const fs::path p = fs::path(root) / file;
     if (fs::exists(p)) return p.string();
   }
-  throw Error(format_message("FashionMNIST: cannot find ", stem, "(.gz) in ", root,
-                             ". Install the Debian package with `apt-get install "
-                             "dataset-fashion-mnist`, or pass the directory that holds the "
-                             "IDX files"));
+  const bool fashion = name == "FashionMNIST";
+  throw Error(format_message(name, ": cannot find ", stem, "(.gz) in ", root,
+                             fashion ? ". Install the Debian package with `apt-get install "
+                                       "dataset-fashion-mnist`, or pass the directory that holds "
+                                       "the IDX files"
+                                     : ""));
+}
+
+// read_idx, with its errors as tg::Error naming the dataset.
+io::RawArray read_idx_file(const std::string& path, const std::string& name) {
+  try {
+    return io::read_idx(path);
+  } catch (const std::exception& e) {
+    throw Error(format_message(name, ": ", e.what()));
+  }
 }
 
 }  // namespace
 
 std::string default_fashion_mnist_root() { return "/usr/share/datasets/fashion-mnist"; }
 
-TensorDataset load_mnist_format(const std::string& root, Split split) {
+TensorDataset load_mnist_format(const std::string& root, Split split, const std::string& name) {
   const std::string prefix = split == Split::Train ? "train" : "t10k";
-  io::RawArray images = io::read_idx(find_file(root, prefix + "-images-idx3-ubyte"));
-  io::RawArray labels = io::read_idx(find_file(root, prefix + "-labels-idx1-ubyte"));
-  TG_CHECK(images.dtype == "uint8" && images.shape.size() == 3, "FashionMNIST: expected uint8 "
-           "images [N, H, W], got ", images.dtype, " with ", images.shape.size(), " dims");
-  TG_CHECK(labels.dtype == "uint8" && labels.shape.size() == 1 && labels.shape[0] == images.shape[0],
-           "FashionMNIST: labels do not match the ", images.shape[0], " images");
+  const std::string images_path = find_file(root, prefix + "-images-idx3-ubyte", name);
+  const std::string labels_path = find_file(root, prefix + "-labels-idx1-ubyte", name);
+  io::RawArray images = read_idx_file(images_path, name);
+  TG_CHECK(images.dtype == "uint8" && images.shape.size() == 3, name, ": ", images_path,
+           ": expected uint8 images [N, H, W], got ", images.dtype, " with ",
+           images.shape.size(), " dims");
+  io::RawArray labels = read_idx_file(labels_path, name);
+  TG_CHECK(labels.dtype == "uint8" && labels.shape.size() == 1, name, ": ", labels_path,
+           ": expected uint8 labels [N], got ", labels.dtype, " with ", labels.shape.size(),
+           " dims");
+  TG_CHECK(labels.shape[0] == images.shape[0], name, ": ", labels.shape[0], " labels in ",
+           labels_path, " do not match the ", images.shape[0], " images in ", images_path);
   const int64_t n = images.shape[0], h = images.shape[1], w = images.shape[2];
   Tensor x = empty({n, 1, h, w}, kFloat32);
   float* px = x.data_ptr<float>();

@@ -15,7 +15,7 @@ void check_images(const Tensor& x, const char* op) {
 Transform Normalize(std::vector<double> mean, std::vector<double> std) {
   TG_CHECK(mean.size() == std.size() && !mean.empty(), "Normalize: mean and std must have the "
            "same non-zero length, got ", mean.size(), " and ", std.size());
-  return [mean, std](Example b, Generator&) {
+  return [mean, std](Example<> b, Generator&) {
     check_images(b.data, "Normalize");
     const int64_t n = b.data.size(0), c = b.data.size(1), plane = b.data.size(2) * b.data.size(3);
     TG_CHECK(static_cast<int64_t>(mean.size()) == c || mean.size() == 1, "Normalize: ",
@@ -30,14 +30,14 @@ Transform Normalize(std::vector<double> mean, std::vector<double> std) {
         const int64_t base = (i * c + ch) * plane;
         for (int64_t j = 0; j < plane; ++j) dst[base + j] = (src[base + j] - m) * inv;
       }
-    return Example{out, b.target};
+    return Example<>{out, b.target};
   };
 }
 
 Transform RandomCrop(int64_t size, int64_t padding) {
   TG_CHECK(size > 0 && padding >= 0, "RandomCrop: size must be positive and padding "
            "non-negative, got ", size, " and ", padding);
-  return [size, padding](Example b, Generator& gen) {
+  return [size, padding](Example<> b, Generator& gen) {
     check_images(b.data, "RandomCrop");
     const int64_t n = b.data.size(0), c = b.data.size(1), h = b.data.size(2), w = b.data.size(3);
     TG_CHECK(size <= h + 2 * padding && size <= w + 2 * padding, "RandomCrop: crop ", size,
@@ -60,13 +60,13 @@ Transform RandomCrop(int64_t size, int64_t padding) {
           }
         }
     }
-    return Example{out, b.target};
+    return Example<>{out, b.target};
   };
 }
 
 Transform RandomHorizontalFlip(double p) {
   TG_CHECK(p >= 0 && p <= 1, "RandomHorizontalFlip: p must be in [0, 1], got ", p);
-  return [p](Example b, Generator& gen) {
+  return [p](Example<> b, Generator& gen) {
     check_images(b.data, "RandomHorizontalFlip");
     Tensor out = b.data.clone();
     const int64_t n = out.size(0), c = out.size(1), h = out.size(2), w = out.size(3);
@@ -79,12 +79,12 @@ Transform RandomHorizontalFlip(double p) {
           std::reverse(row, row + w);
         }
     }
-    return Example{out, b.target};
+    return Example<>{out, b.target};
   };
 }
 
 Transform Compose(std::vector<Transform> transforms) {
-  return [transforms](Example b, Generator& gen) {
+  return [transforms](Example<> b, Generator& gen) {
     for (const auto& t : transforms) b = t(std::move(b), gen);
     return b;
   };

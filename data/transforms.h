@@ -10,7 +10,7 @@
 
 namespace tg::data {
 
-using Transform = std::function<Example(Example batch, Generator& gen)>;
+using Transform = std::function<Example<>(Example<> batch, Generator& gen)>;
 
 // (x - mean[c]) / std[c] per channel.
 Transform Normalize(std::vector<double> mean, std::vector<double> std);

@@ -90,7 +90,7 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
   int64_t* cm = ev.confusion.data_ptr<int64_t>();
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
-  for (const data::Example& b : loader.epoch(0)) {
+  for (const data::Example<>& b : loader.epoch(0)) {
     tg::Tensor logits = model->forward(b.data);
     loss_sum += nn::functional::cross_entropy(logits, b.target,
                                               nn::functional::CrossEntropyFuncOptions().reduction(tg::kSum))
@@ -162,7 +162,7 @@ int run(const Options& o) {
     const auto t0 = std::chrono::steady_clock::now();
     double loss_sum = 0;
     int64_t correct = 0, seen = 0, step = 0;
-    for (const data::Example& b : train_loader.epoch(epoch)) {
+    for (const data::Example<>& b : train_loader.epoch(epoch)) {
       opt->zero_grad();
       tg::Tensor logits = model->forward(b.data);
       tg::Tensor loss = nn::functional::cross_entropy(logits, b.target);

@@ -1,0 +1,22 @@
+// The data API in one include: libtorch's `torch::data` (datasets, transforms, samplers,
+// make_data_loader, MNIST) and tapegrad's TensorDataset / DataLoader / batch transforms.
+#pragma once
+#include "autograd/array_ref.h"
+#include "data/dataloader.h"
+#include "data/dataloader_options.h"
+#include "data/dataset.h"
+#include "data/datasets/base.h"
+#include "data/datasets/mnist.h"
+#include "data/datasets/tensor.h"
+#include "data/example.h"
+#include "data/fashion_mnist.h"
+#include "data/iterator.h"
+#include "data/samplers/base.h"
+#include "data/samplers/distributed.h"
+#include "data/samplers/random.h"
+#include "data/samplers/sequential.h"
+#include "data/stateless_dataloader.h"
+#include "data/transforms.h"
+#include "data/transforms/base.h"
+#include "data/transforms/stack.h"
+#include "data/transforms/tensor.h"
