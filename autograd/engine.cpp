@@ -202,6 +202,9 @@ class GraphTask {
   bool capture_mode_ = false;
 };
 
+// Callbacks queued by hooks during the backward() pass running on this thread.
+thread_local std::vector<std::function<void()>>* queued_callbacks = nullptr;
+
 Tensor root_gradient(const Tensor& t, const TensorList& grads, std::size_t i, const char* op) {
   if (i < grads.size() && grads[i].defined()) {
     TG_CHECK(grads[i].shape() == t.shape(), op, ": grad_outputs[", i, "] has shape ",
@@ -227,8 +230,26 @@ void backward(const TensorList& tensors, const TensorList& grad_tensors, bool re
              " does not require grad and does not have a grad_fn");
     task.add_root(gradient_edge(t), root_gradient(t, grad_tensors, i, "backward"));
   }
+  std::vector<std::function<void()>> callbacks;
+  struct Scope {  // a hook may itself run a backward pass: restore the outer list
+    std::vector<std::function<void()>>* outer = queued_callbacks;
+    ~Scope() { queued_callbacks = outer; }
+  } scope;
+  queued_callbacks = &callbacks;
   task.run(nullptr);
+  for (std::size_t i = 0; i < callbacks.size(); ++i) {
+    auto callback = std::move(callbacks[i]);  // the list may grow while it runs
+    callback();
+  }
 }
+
+void queue_callback(std::function<void()> callback) {
+  TG_CHECK(queued_callbacks != nullptr,
+           "queue_callback: no backward() pass is running on this thread");
+  queued_callbacks->push_back(std::move(callback));
+}
+
+bool in_backward_pass() { return queued_callbacks != nullptr; }
 
 TensorList grad(const TensorList& outputs, const TensorList& inputs,
                 const TensorList& grad_outputs, std::optional<bool> retain_graph,

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   dataset-fashion-mnist
+  libopenmpi-dev openmpi-bin
 )
 # Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
 # which also times whole runs with /usr/bin/time).

@@ -230,3 +230,38 @@ TEST(Random, DistributionsLookRight) {
 
 }  // namespace
 }  // namespace tg
+
+TEST(Engine, QueuedCallbacksRunAfterEveryGradientIsAccumulated) {
+  tg::Tensor a = tg::tensor({1.0, 2.0}).requires_grad_();
+  tg::Tensor b = tg::tensor({3.0}).requires_grad_();
+  std::vector<std::string> events;
+  a.register_hook([&](const tg::Tensor& g) {
+    events.push_back("hook a");
+    EXPECT_TRUE(tg::autograd::in_backward_pass());
+    tg::autograd::queue_callback([&] {
+      // Both leaves hold their gradients by now.
+      events.push_back("callback: a.grad " + std::to_string(a.grad().sum().item<double>()) +
+                       ", b.grad " + std::to_string(b.grad().sum().item<double>()));
+      tg::autograd::queue_callback([&] { events.push_back("queued by a callback"); });
+    });
+    return tg::Tensor();
+  });
+  ((a * 2.0).sum() + (b * 5.0).sum()).backward();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0], "hook a");
+  EXPECT_EQ(events[1], "callback: a.grad 4.000000, b.grad 5.000000");
+  EXPECT_EQ(events[2], "queued by a callback");
+  EXPECT_FALSE(tg::autograd::in_backward_pass());
+  EXPECT_THROW(tg::autograd::queue_callback([] {}), tg::Error);
+}
+
+TEST(Engine, CallbacksAreNotRunByAutogradGrad) {
+  tg::Tensor a = tg::tensor({1.0}).requires_grad_();
+  bool in_pass = true;
+  a.register_hook([&](const tg::Tensor& g) {
+    in_pass = tg::autograd::in_backward_pass();
+    return tg::Tensor();
+  });
+  tg::autograd::grad({(a * 3.0).sum()}, {a});
+  EXPECT_FALSE(in_pass);
+}
