@@ -5,6 +5,7 @@
 #include <cmath>
 #include <queue>
 
+#include "autograd/backward_callbacks.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/profiler.h"

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <sstream>
 
-#include "autograd/engine.h"
+#include "autograd/backward_callbacks.h"
 #include "autograd/grad_mode.h"
 
 namespace tg::distributed {

@@ -19,6 +19,7 @@
 #include "data/fashion_mnist.h"
 #include "data/progress.h"
 #include "models.h"
+#include "parallel_job.h"
 #include "report.h"
 
 namespace nn = tg::nn;
@@ -48,6 +49,7 @@ struct Options {
   int64_t stop_after = 0;
   bool plain = false;
   bool profile = false;
+  bool distributed = false;
 };
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const Options& o, std::vector<tg::Tensor> params) {
@@ -82,7 +84,8 @@ struct Evaluation {
   tg::Tensor confusion;  // [10, 10] int64, rows = true class
 };
 
-Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
+// Each rank evaluates every size()-th test batch; the sums are then combined.
+Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader, train::ParallelJob& job) {
   tg::NoGradGuard no_grad;
   model->eval();
   Evaluation ev;
@@ -90,7 +93,9 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
   int64_t* cm = ev.confusion.data_ptr<int64_t>();
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
+  int64_t batch_index = 0;
   for (const data::Example<>& b : loader.epoch(0)) {
+    if (batch_index++ % job.size() != job.rank()) continue;
     tg::Tensor logits = model->forward(b.data);
     loss_sum += nn::functional::cross_entropy(logits, b.target,
                                               nn::functional::CrossEntropyFuncOptions().reduction(tg::kSum))
@@ -104,6 +109,12 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
     seen += static_cast<int64_t>(pred.size());
   }
   model->train();
+  std::vector<double> totals{loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
+  job.sum(totals);
+  job.sum(ev.confusion);
+  loss_sum = totals[0];
+  correct = static_cast<int64_t>(totals[1]);
+  seen = static_cast<int64_t>(totals[2]);
   ev.loss = loss_sum / static_cast<double>(seen);
   ev.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
   return ev;
@@ -112,7 +123,9 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
 int run(const Options& o) {
   if (o.threads > 0) tg::set_num_threads(o.threads);
   tg::manual_seed(o.seed);
-  std::filesystem::create_directories(o.out_dir);
+  train::ParallelJob job(o.distributed);
+  std::ostream& out = job.out();  // rank 0 speaks for the job
+  if (job.is_main()) std::filesystem::create_directories(o.out_dir);
 
   data::TensorDataset train_set = data::FashionMNIST(data::Split::Train, o.data_dir);
   data::TensorDataset test_set = data::FashionMNIST(data::Split::Test, o.data_dir);
@@ -128,11 +141,13 @@ int run(const Options& o) {
   data::DataLoader test_loader(test_set, data::DataLoaderOptions(1000), normalize);
 
   nn::Sequential model = train::make_model(o.model);
-  std::cout << "tapegrad-train: " << o.model << " on Fashion-MNIST (" << train_set.size()
+  job.attach(model);
+  out << "tapegrad-train: " << o.model << " on Fashion-MNIST (" << train_set.size()
             << " train / " << test_set.size() << " test images), " << o.optimizer << " lr "
             << o.lr << ", batch " << o.batch_size << ", " << o.epochs << " epochs, "
-            << tg::get_num_threads() << " threads, seed " << o.seed << "\n";
-  std::cout << nn::summary(model, {1, 1, 28, 28});
+            << tg::get_num_threads() << " threads, seed " << o.seed;
+  if (job.size() > 1) out << ", " << job.size() << " processes (batch " << o.batch_size / job.size() << " each)";
+  out << "\n" << nn::summary(model, {1, 1, 28, 28});
 
   auto opt = make_optimizer(o, model->parameters());
   auto schedule = make_schedule(o, *opt, train_loader.num_batches());
@@ -148,14 +163,14 @@ int run(const Options& o) {
     tg::default_generator().set_state(ck.generator_state);
     if (schedule)
       for (int64_t s = 0; s < start_epoch * train_loader.num_batches(); ++s) schedule->step();
-    std::cout << "resumed from " << o.resume << " after epoch " << start_epoch << "\n";
+    out << "resumed from " << o.resume << " after epoch " << start_epoch << "\n";
   }
 
   Evaluation last_eval;
   for (int64_t epoch = start_epoch; epoch < o.epochs; ++epoch) {
     model->train();
     tg::io::ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
-                            train_loader.num_batches(), std::cout, o.plain);
+                            train_loader.num_batches(), out, o.plain);
     // --profile: the first epoch run, op by op (evaluation excluded).
     std::optional<tg::autograd::profile> prof;
     if (o.profile && epoch == start_epoch) prof.emplace();
@@ -164,15 +179,20 @@ int run(const Options& o) {
     int64_t correct = 0, seen = 0, step = 0;
     for (const data::Example<>& b : train_loader.epoch(epoch)) {
       opt->zero_grad();
-      tg::Tensor logits = model->forward(b.data);
-      tg::Tensor loss = nn::functional::cross_entropy(logits, b.target);
+      tg::Tensor images = job.local_rows(b.data), labels = job.local_rows(b.target);
+      tg::Tensor logits = job.forward(model, images);
+      tg::Tensor loss = nn::functional::cross_entropy(logits, labels);
       loss.backward();
       opt->step();
       if (schedule) schedule->step();
-      const int64_t n = b.data.size(0);
-      loss_sum += loss.item() * static_cast<double>(n);
-      correct += tg::eq(logits.detach().argmax(1), b.target).to(tg::kInt64).sum().item<int64_t>();
-      seen += n;
+      std::vector<double> step_totals{
+          loss.item() * static_cast<double>(images.size(0)),
+          static_cast<double>(tg::eq(logits.detach().argmax(1), labels).to(tg::kInt64).sum().item<int64_t>()),
+          static_cast<double>(images.size(0))};
+      job.sum(step_totals);
+      loss_sum += step_totals[0];
+      correct += static_cast<int64_t>(step_totals[1]);
+      seen += static_cast<int64_t>(step_totals[2]);
       ++step;
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bar.update(step, {{"loss", train::fixed(loss_sum / static_cast<double>(seen), 4)},
@@ -184,39 +204,40 @@ int run(const Options& o) {
                 {"acc", train::fixed(100.0 * static_cast<double>(correct) / static_cast<double>(seen), 2) + "%"}});
     if (prof) {
       prof->stop();
-      std::cout << "\nprofile of epoch " << epoch + 1 << " (forward ops, and vjps called by backward):\n"
+      out << "\nprofile of epoch " << epoch + 1 << " (forward ops, and vjps called by backward):\n"
                 << prof->table("self", 30);
-      prof->export_chrome_trace(o.out_dir + "/profile.json");
-      std::cout << "wrote " << o.out_dir << "/profile.json (Chrome trace)\n";
+      if (job.is_main()) prof->export_chrome_trace(o.out_dir + "/profile.json");
+      out << "wrote " << o.out_dir << "/profile.json (Chrome trace)\n";
       prof.reset();
     }
-    last_eval = evaluate(model, test_loader);
+    last_eval = evaluate(model, test_loader, job);
     history.push_back({epoch + 1, loss_sum / static_cast<double>(seen),
                        static_cast<double>(correct) / static_cast<double>(seen), last_eval.loss,
                        last_eval.accuracy, train_secs, static_cast<double>(seen) / train_secs});
-    std::cout << "epoch " << epoch + 1 << ": test loss " << train::fixed(last_eval.loss, 4)
+    out << "epoch " << epoch + 1 << ": test loss " << train::fixed(last_eval.loss, 4)
               << ", test accuracy " << train::fixed(100.0 * last_eval.accuracy, 2) << "%, "
               << train::fixed(train_secs, 1) << " s (" << train::fixed(history.back().images_per_second, 0)
               << " img/s)\n";
-    train::write_history_csv(o.out_dir + "/curve.csv", history);
-    train::write_history_plot(o.out_dir + "/curve.png", history);
     train::Checkpoint ck{epoch + 1, std::max(best_accuracy, last_eval.accuracy), history,
                          tg::default_generator().get_state()};
-    train::save_checkpoint(o.out_dir + "/last.safetensors", *model, *opt, ck);
-    if (last_eval.accuracy > best_accuracy) {
-      best_accuracy = last_eval.accuracy;
-      train::save_checkpoint(o.out_dir + "/best.safetensors", *model, *opt, ck);
+    if (job.is_main()) {
+      train::write_history_csv(o.out_dir + "/curve.csv", history);
+      train::write_history_plot(o.out_dir + "/curve.png", history);
+      train::save_checkpoint(o.out_dir + "/last.safetensors", *model, *opt, ck);
+      if (last_eval.accuracy > best_accuracy)
+        train::save_checkpoint(o.out_dir + "/best.safetensors", *model, *opt, ck);
     }
+    best_accuracy = std::max(best_accuracy, last_eval.accuracy);
     if (o.stop_after > 0 && epoch + 1 >= o.stop_after) {
-      std::cout << "stopping after epoch " << epoch + 1 << " (resume with --resume "
+      out << "stopping after epoch " << epoch + 1 << " (resume with --resume "
                 << o.out_dir << "/last.safetensors)\n";
       return 0;
     }
   }
-  if (!last_eval.confusion.defined()) last_eval = evaluate(model, test_loader);
-  train::print_confusion(std::cout, last_eval.confusion);
-  if (!o.export_weights.empty()) nn::save(model, o.export_weights);
-  std::cout << "best test accuracy " << train::fixed(100.0 * best_accuracy, 2) << "%; wrote "
+  if (!last_eval.confusion.defined()) last_eval = evaluate(model, test_loader, job);
+  train::print_confusion(out, last_eval.confusion);
+  if (!o.export_weights.empty() && job.is_main()) nn::save(model, o.export_weights);
+  out << "best test accuracy " << train::fixed(100.0 * best_accuracy, 2) << "%; wrote "
             << o.out_dir << "/{curve.csv,curve.png,best.safetensors,last.safetensors}\n";
   return 0;
 }
@@ -251,11 +272,14 @@ int main(int argc, char** argv) {
   app.add_flag("--plain", o.plain, "plain progress lines even on a terminal");
   app.add_flag("--profile", o.profile,
                "profile the first epoch: per-op table, and <out-dir>/profile.json (Chrome trace)");
+  app.add_flag("--distributed", o.distributed,
+               "data-parallel over the processes of `mpirun -np K`: each takes 1/K of every batch");
   CLI11_PARSE(app, argc, argv);
   if (o.lr == 0) o.lr = o.optimizer == "sgd" ? 0.05 : 3e-3;
   try {
     return run(o);
   } catch (const std::exception& e) {
+    if (o.distributed) train::ParallelJob::abort_job_if_distributed(e.what());
     std::cerr << "tapegrad-train: " << e.what() << "\n";
     return 1;
   }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "autograd/backward_callbacks.h"
 #include "tapegrad.h"
 
 namespace tg {
