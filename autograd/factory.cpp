@@ -11,14 +11,43 @@
 namespace tg {
 namespace {
 
-Tensor make(IntArrayRef shape, DType dtype) {
-  for (std::size_t i = 0; i < shape.size(); ++i)
-    TG_CHECK(shape[i] >= 0, "empty: negative dimension ", shape[i], " in shape ", shape);
+// a * b and a + b, or false when the result does not fit int64.
+bool checked_mul(int64_t a, int64_t b, int64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
+bool checked_add(int64_t a, int64_t b, int64_t& out) { return !__builtin_add_overflow(a, b, &out); }
+
+// Checks a shape for a new tensor of `itemsize`-byte elements: no negative size, and the
+// element count, every contiguous stride and the byte count fit int64. Returns the byte count;
+// throws naming `op` and the shape otherwise.
+int64_t checked_nbytes(IntArrayRef shape, int64_t itemsize, const char* op) {
+  int64_t numel = 1, span = 1;  // span: the product of max(size, 1), the largest stride
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    TG_CHECK(shape[i] >= 0, op, ": negative dimension ", shape[i], " in shape ", shape);
+    TG_CHECK(checked_mul(numel, shape[i], numel) &&
+                 checked_mul(span, std::max<int64_t>(shape[i], 1), span),
+             op, ": shape ", shape, " has more elements than a 64-bit integer can count");
+  }
+  int64_t nbytes = 0;
+  TG_CHECK(checked_mul(numel, itemsize, nbytes), op, ": shape ", shape, " of ", itemsize,
+           "-byte elements needs more bytes than a 64-bit integer can count");
+  return nbytes;
+}
+
+// A new contiguous tensor; sizes, strides and the byte count are checked for overflow first,
+// and a failed allocation throws tg::Error naming the op, the shape and the bytes.
+Tensor make(IntArrayRef shape, DType dtype, const char* op = "empty") {
+  TG_CHECK(shape.size() <= static_cast<std::size_t>(kMaxDims), op, ": tensors have at most ",
+           kMaxDims, " dimensions, got shape ", shape);
+  const int64_t nbytes = checked_nbytes(shape, static_cast<int64_t>(itemsize(dtype)), op);
   auto impl = make_tensor_impl();
   impl->shape = Shape(shape);
   impl->strides = contiguous_strides(impl->shape);
   impl->dtype = dtype;
-  impl->storage = make_storage(impl->shape.numel() * itemsize(dtype));
+  try {
+    impl->storage = make_storage(static_cast<std::size_t>(nbytes));
+  } catch (const Error& e) {
+    throw Error(format_message(op, ": shape ", shape, " of ", dtype, " (", nbytes,
+                               " bytes): ", e.what()));
+  }
   return Tensor(std::move(impl));
 }
 
@@ -45,7 +74,7 @@ Tensor empty(IntArrayRef shape, TensorOptions options) {
 }
 
 Tensor zeros(IntArrayRef shape, TensorOptions options) {
-  Tensor t = make(shape, options.dtype);
+  Tensor t = make(shape, options.dtype, "zeros");
   std::memset(t.raw_data(), 0, t.numel() * itemsize(t.dtype()));
   return finish(t, options);
 }
@@ -53,7 +82,7 @@ Tensor zeros(IntArrayRef shape, TensorOptions options) {
 Tensor ones(IntArrayRef shape, TensorOptions options) { return full(shape, 1, options); }
 
 Tensor full(IntArrayRef shape, Scalar value, TensorOptions options) {
-  Tensor t = make(shape, options.dtype);
+  Tensor t = make(shape, options.dtype, "full");
   fill(t, value);
   return finish(t, options);
 }
@@ -72,8 +101,11 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
   TG_CHECK(st != 0, "arange: step must be nonzero");
   TG_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "arange: the range [", s, ", ", e,
            ") cannot be covered with step ", st);
-  const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
-  Tensor t = make({n}, options.dtype);
+  const double count = std::ceil((e - s) / st);
+  TG_CHECK(std::isfinite(s) && std::isfinite(e) && count < 0x1.0p62, "arange: the range [", s,
+           ", ", e, ") with step ", st, " has too many (or non-finite) elements");
+  const int64_t n = static_cast<int64_t>(count);
+  Tensor t = make({n}, options.dtype, "arange");
   TG_DISPATCH_ALL(options.dtype, "arange", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(s + st * static_cast<double>(i));
@@ -83,7 +115,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   TG_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
-  Tensor t = make({steps}, options.dtype);
+  Tensor t = make({steps}, options.dtype, "linspace");
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   TG_DISPATCH_FLOATING(options.dtype, "linspace", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
@@ -111,7 +143,7 @@ Tensor tensor(const std::vector<T>& values, IntArrayRef shape) {
   using Stored = std::conditional_t<std::is_same_v<T, int>, int64_t, T>;
   std::vector<int64_t> dims = shape.vec();
   if (shape.empty() && values.size() != 1) dims = {static_cast<int64_t>(values.size())};
-  Tensor t = make(dims, dtype_of<Stored>::value);
+  Tensor t = make(dims, dtype_of<Stored>::value, "tensor");
   TG_CHECK(t.numel() == static_cast<int64_t>(values.size()), "tensor: ", values.size(),
            " values do not fill shape ", IntArrayRef(dims));
   Stored* p = t.data_ptr<Stored>();
@@ -124,7 +156,7 @@ template Tensor tensor<int64_t>(const std::vector<int64_t>&, IntArrayRef);
 template Tensor tensor<int>(const std::vector<int>&, IntArrayRef);
 
 Tensor tensor(std::initializer_list<double> values, TensorOptions options) {
-  Tensor t = make({static_cast<int64_t>(values.size())}, options.dtype);
+  Tensor t = make({static_cast<int64_t>(values.size())}, options.dtype, "tensor");
   TG_DISPATCH_ALL(options.dtype, "tensor", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     int64_t i = 0;
@@ -148,11 +180,22 @@ Tensor from_blob(void* data, IntArrayRef shape, IntArrayRef strides, DType dtype
              shape, " strides ", strides);
     if (shape[i] == 0) extent = 0;
   }
+  checked_nbytes(shape, static_cast<int64_t>(itemsize(dtype)), "from_blob");
+  int64_t nbytes = 0;
+  bool ok = true;
   if (extent != 0) {
-    for (std::size_t i = 0; i < shape.size(); ++i) extent += (shape[i] - 1) * strides[i];
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      int64_t span = 0;
+      ok = ok && checked_mul(shape[i] - 1, strides[i], span) && checked_add(extent, span, extent);
+    }
   }
+  ok = ok && checked_mul(extent, static_cast<int64_t>(itemsize(dtype)), nbytes);
+  TG_CHECK(ok, "from_blob: shape ", shape, " with strides ", strides,
+           " spans more bytes than a 64-bit integer can count");
   auto impl = make_tensor_impl();
-  impl->storage = std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), data, extent * itemsize(dtype), std::move(deleter));
+  impl->storage = std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), data,
+                                                static_cast<std::size_t>(nbytes),
+                                                std::move(deleter));
   impl->shape = Shape(shape);
   impl->strides = Shape(strides);
   impl->dtype = dtype;
@@ -162,6 +205,28 @@ Tensor from_blob(void* data, IntArrayRef shape, IntArrayRef strides, DType dtype
 
 Tensor as_strided_view(const Tensor& base, IntArrayRef shape, IntArrayRef strides,
                        int64_t offset) {
+  TG_CHECK(base.defined(), "as_strided: the base tensor is undefined");
+  TG_CHECK(shape.size() == strides.size(), "as_strided: shape ", shape, " and strides ", strides,
+           " have different lengths");
+  TG_CHECK(offset >= 0, "as_strided: negative storage offset ", offset);
+  checked_nbytes(shape, static_cast<int64_t>(itemsize(base.dtype())), "as_strided");
+  // The elements the view reaches lie in [offset + lo, offset + hi]; both ends must be in the
+  // storage (an empty view reaches nothing). Strides may be negative (flip reads backwards).
+  bool empty_view = false;
+  for (int64_t s : shape) empty_view = empty_view || s == 0;
+  if (!empty_view) {
+    int64_t lo = offset, hi = offset;
+    bool ok = true;
+    for (std::size_t i = 0; i < shape.size() && ok; ++i) {
+      int64_t span = 0;
+      ok = checked_mul(shape[i] - 1, strides[i], span);
+      if (ok) ok = span < 0 ? checked_add(lo, span, lo) : checked_add(hi, span, hi);
+    }
+    const auto elements = static_cast<int64_t>(base.storage()->nbytes() / itemsize(base.dtype()));
+    TG_CHECK(ok && lo >= 0 && hi < elements, "as_strided: a view of shape ", shape,
+             " with strides ", strides, " at storage offset ", offset,
+             " reaches outside its storage of ", elements, " elements (", base.dtype(), ")");
+  }
   auto impl = make_tensor_impl();
   impl->storage = base.storage();
   impl->offset = offset;

@@ -3,6 +3,7 @@
 #include <tbb/scalable_allocator.h>
 
 #include "autograd/allocator.h"
+#include "autograd/error.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -33,7 +34,12 @@ Storage::~Storage() {
 }
 
 std::shared_ptr<Storage> make_storage(std::size_t nbytes) {
-  return std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), nbytes);
+  try {
+    return std::allocate_shared<Storage>(tbb::scalable_allocator<Storage>(), nbytes);
+  } catch (const std::bad_alloc&) {
+    throw Error(format_message("out of memory: cannot allocate ", nbytes, " bytes (",
+                               nbytes >> 20, " MiB) of tensor storage"));
+  }
 }
 
 }  // namespace tg

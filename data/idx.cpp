@@ -1,5 +1,6 @@
 #include "data/idx.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "data/atomic_file.h"
 
 namespace tg::io {
 namespace {
@@ -240,30 +243,29 @@ std::vector<unsigned char> idx_to_buffer(const RawArray& array) {
 void write_idx(const std::string& path, const RawArray& array) {
   std::vector<unsigned char> data = idx_to_buffer(array);
   bool gzip = path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  // Through a temporary file and a rename, so an interrupted write leaves no partial file.
-  std::string tmp = path + ".tmp";
-  bool ok = true;
-  if (gzip) {
-    gzFile f = gzopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error("write_idx: cannot create '" + tmp + "'");
-    for (size_t pos = 0; ok && pos < data.size();) {
-      unsigned n = static_cast<unsigned>(std::min<size_t>(data.size() - pos, 1u << 30));
-      ok = gzwrite(f, data.data() + pos, n) == static_cast<int>(n);
-      pos += n;
-    }
-    ok = (gzclose(f) == Z_OK) && ok;
-  } else {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) {
-      throw std::runtime_error("write_idx: cannot create '" + tmp + "': " + std::strerror(errno));
-    }
-    ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-    ok = (std::fclose(f) == 0) && ok;
+  if (!gzip) {
+    write_file_atomic(path, data, "write_idx");
+    return;
   }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("write_idx: cannot write '" + path + "'");
-  }
+  write_file_atomic(
+      path,
+      [&](int fd) {
+        const int own = dup(fd);  // gzclose closes its descriptor; the caller still syncs fd
+        if (own < 0) return false;
+        gzFile f = gzdopen(own, "wb");
+        if (!f) {
+          close(own);
+          return false;
+        }
+        bool ok = true;
+        for (size_t pos = 0; ok && pos < data.size();) {
+          unsigned n = static_cast<unsigned>(std::min<size_t>(data.size() - pos, 1u << 30));
+          ok = gzwrite(f, data.data() + pos, n) == static_cast<int>(n);
+          pos += n;
+        }
+        return (gzclose(f) == Z_OK) && ok;
+      },
+      "write_idx");
 }
 
 }  // namespace tg::io

@@ -1,5 +1,7 @@
 #include "data/npy.h"
 
+#include "data/atomic_file.h"
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -38,25 +40,6 @@ std::vector<unsigned char> read_file(const std::string& path) {
     throw std::runtime_error("read_npy: error reading '" + path + "': " + std::strerror(err));
   }
   return data;
-}
-
-// Writes through a temporary file and a rename, so an interrupted write never leaves a
-// half-written file under the final name.
-void write_file(const char* fn, const std::string& path, const std::vector<unsigned char>& data) {
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    throw std::runtime_error(std::string(fn) + ": cannot create '" + tmp + "': " +
-                             std::strerror(errno));
-  }
-  bool ok = data.empty() || std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error(std::string(fn) + ": cannot write '" + path + "': " +
-                             std::strerror(err));
-  }
 }
 
 // ---------------------------------------------------------------- header dictionary parsing
@@ -382,7 +365,7 @@ std::vector<unsigned char> npy_to_buffer(const RawArray& array) {
 }
 
 void write_npy(const std::string& path, const RawArray& array) {
-  write_file("write_npy", path, npy_to_buffer(array));
+  write_file_atomic(path, npy_to_buffer(array), "write_npy");
 }
 
 }  // namespace tg::io

@@ -1,5 +1,7 @@
 #include "data/npz.h"
 
+#include "data/atomic_file.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -53,23 +55,6 @@ std::vector<unsigned char> read_file(const std::string& path) {
     throw std::runtime_error("read_npz: error reading '" + path + "': " + std::strerror(err));
   }
   return data;
-}
-
-// Writes through a temporary file and a rename, so an interrupted write never leaves a
-// half-written file under the final name.
-void write_file(const std::string& path, const std::vector<unsigned char>& data) {
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    throw std::runtime_error("write_npz: cannot create '" + tmp + "': " + std::strerror(errno));
-  }
-  bool ok = data.empty() || std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error("write_npz: cannot write '" + path + "': " + std::strerror(err));
-  }
 }
 
 uint32_t crc32_of(const unsigned char* data, size_t size) {
@@ -204,28 +189,40 @@ std::vector<Member> read_directory(const Reader& r, const Directory& d,
   return members;
 }
 
+// Inflates into a buffer that grows as output arrives (doubling, capped at out_size), so a
+// member that lies about its size costs what it really inflates to, not what it announces.
 std::vector<unsigned char> inflate_raw(const unsigned char* src, uint64_t src_size,
                                        uint64_t out_size, const std::string& where) {
-  std::vector<unsigned char> out(out_size);
+  std::vector<unsigned char> out;
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) fail(where, "zlib inflateInit2 failed");
   z.next_in = const_cast<unsigned char*>(src);
-  z.next_out = out.data();
-  uint64_t in_left = src_size, out_left = out_size;
+  uint64_t in_left = src_size, produced = 0;
   int rc = Z_OK;
-  while (rc == Z_OK) {
-    // zlib counts in 32 bits; feed and drain at most 1 GiB at a time.
-    if (z.avail_in == 0 && in_left > 0) {
-      z.avail_in = static_cast<uInt>(std::min<uint64_t>(in_left, 1u << 30));
-      in_left -= z.avail_in;
+  try {
+    while (rc == Z_OK) {
+      // zlib counts in 32 bits; feed at most 1 GiB at a time.
+      if (z.avail_in == 0 && in_left > 0) {
+        z.avail_in = static_cast<uInt>(std::min<uint64_t>(in_left, 1u << 30));
+        in_left -= z.avail_in;
+      }
+      if (produced == out.size() && out.size() < out_size) {
+        const uint64_t grown = std::min<uint64_t>(
+            out_size, std::max<uint64_t>(uint64_t{1} << 16, 2 * static_cast<uint64_t>(out.size())));
+        out.resize(static_cast<size_t>(grown));
+      }
+      unsigned char none;  // zlib refuses a null output pointer, even for 0 bytes
+      z.next_out = out.empty() ? &none : out.data() + produced;
+      z.avail_out = static_cast<uInt>(std::min<uint64_t>(out.size() - produced, 1u << 30));
+      const uInt before = z.avail_out;
+      rc = inflate(&z, Z_NO_FLUSH);  // Z_BUF_ERROR once input is exhausted or output is full
+      produced += before - z.avail_out;
+      if (rc == Z_BUF_ERROR && produced == out.size() && out.size() < out_size) rc = Z_OK;
     }
-    if (z.avail_out == 0 && out_left > 0) {
-      z.avail_out = static_cast<uInt>(std::min<uint64_t>(out_left, 1u << 30));
-      out_left -= z.avail_out;
-    }
-    rc = inflate(&z, Z_NO_FLUSH);  // Z_BUF_ERROR once input is exhausted or output is full
+  } catch (...) {
+    inflateEnd(&z);
+    throw;
   }
-  uint64_t produced = out_size - out_left - z.avail_out;
   const char* msg = z.msg;
   inflateEnd(&z);
   if (rc != Z_STREAM_END) {
@@ -304,7 +301,11 @@ NamedArrays npz_from_buffer(const unsigned char* data, size_t size, const std::s
                       " (only stored and deflate are supported)");
     }
     uint32_t crc = crc32_of(payload, m.size);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzing: mutations must reach the members
     if (crc != m.crc) fail(where, "CRC-32 mismatch (corrupt data)");
+#else
+    (void)crc;
+#endif
 
     std::string key = m.name;
     if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) {
@@ -405,7 +406,7 @@ std::vector<unsigned char> npz_to_buffer(const NamedArrays& entries, bool compre
 }
 
 void write_npz(const std::string& path, const NamedArrays& entries, bool compress) {
-  write_file(path, npz_to_buffer(entries, compress));
+  write_file_atomic(path, npz_to_buffer(entries, compress), "write_npz");
 }
 
 }  // namespace tg::io

@@ -5,6 +5,8 @@
 // on every exit path.
 #include "data/png.h"
 
+#include "data/atomic_file.h"
+
 #include <png.h>
 
 #include <cerrno>
@@ -62,6 +64,7 @@ struct ReadState {
   const unsigned char* data = nullptr;
   size_t size = 0, pos = 0;
   std::vector<uint8_t> pixels;
+  std::vector<uint8_t> row;  // here, not a local: libpng's longjmp skips local destructors
   std::vector<png_bytep> rows;
   png_structp png = nullptr;
   png_infop info = nullptr;
@@ -140,21 +143,7 @@ std::vector<unsigned char> png_rgb_to_buffer(int width, int height,
 void write_png_rgb(const std::string& path, int width, int height,
                    const std::vector<uint8_t>& rgb) {
   std::vector<unsigned char> data = png_rgb_to_buffer(width, height, rgb);
-  // Through a temporary file and a rename, so an interrupted write leaves no partial file.
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    throw std::runtime_error("write_png_rgb: cannot create '" + tmp + "': " +
-                             std::strerror(errno));
-  }
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error("write_png_rgb: cannot write '" + path + "': " +
-                             std::strerror(err));
-  }
+  write_file_atomic(path, data, "write_png_rgb");
 }
 
 std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size, int& width,
@@ -176,6 +165,9 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
     throw std::runtime_error(prefix + state->error.text);
   }
   png_set_read_fn(state->png, state.get(), read_bytes);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzing: mutations must reach the image data
+  png_set_crc_action(state->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#endif
   png_read_info(state->png, state->info);
   png_uint_32 w = png_get_image_width(state->png, state->info);
   png_uint_32 h = png_get_image_height(state->png, state->info);
@@ -188,16 +180,35 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
   png_set_strip_16(state->png);
   png_set_strip_alpha(state->png);
   png_set_gray_to_rgb(state->png);
-  png_set_interlace_handling(state->png);
+  // The image data is deflated, which expands at most ~1032:1: a header that claims more
+  // rows than the file's bytes can hold is refused before anything is allocated.
+  const uint64_t file_row_bytes = png_get_rowbytes(state->png, state->info);
+  const uint64_t inflated = (file_row_bytes + 1) * h;  // one filter byte per row
+  if (inflated / 1032 > size) {
+    throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
+                             std::to_string(h) + " is impossible for a " + std::to_string(size) +
+                             "-byte file");
+  }
+  const int passes = png_set_interlace_handling(state->png);
   png_read_update_info(state->png, state->info);
   size_t row_bytes = png_get_rowbytes(state->png, state->info);
   if (row_bytes != static_cast<size_t>(w) * 3) {
     throw std::runtime_error(prefix + "unexpected row size after conversion to RGB");
   }
-  state->pixels.resize(static_cast<size_t>(w) * h * 3);
-  state->rows.resize(h);
-  for (png_uint_32 y = 0; y < h; ++y) state->rows[y] = state->pixels.data() + y * row_bytes;
-  png_read_image(state->png, state->rows.data());
+  if (passes == 1) {
+    // Row by row, the buffer growing as rows arrive: a truncated or lying file fails after
+    // allocating what it really holds.
+    state->row.resize(row_bytes);
+    for (png_uint_32 y = 0; y < h; ++y) {
+      png_read_row(state->png, state->row.data(), nullptr);
+      state->pixels.insert(state->pixels.end(), state->row.begin(), state->row.end());
+    }
+  } else {  // interlaced: every pass writes into the whole image
+    state->pixels.resize(static_cast<size_t>(w) * h * 3);
+    state->rows.resize(h);
+    for (png_uint_32 y = 0; y < h; ++y) state->rows[y] = state->pixels.data() + y * row_bytes;
+    png_read_image(state->png, state->rows.data());
+  }
   png_read_end(state->png, nullptr);
   width = static_cast<int>(w);
   height = static_cast<int>(h);

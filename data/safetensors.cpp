@@ -1,5 +1,7 @@
 #include "data/safetensors.h"
 
+#include "data/atomic_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -44,25 +46,6 @@ std::vector<unsigned char> read_file(const std::string& path) {
                              "': " + std::strerror(err));
   }
   return data;
-}
-
-// Writes through a temporary file and a rename, so an interrupted write never leaves a
-// half-written file under the final name.
-void write_file(const std::string& path, const std::vector<unsigned char>& data) {
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    throw std::runtime_error("write_safetensors: cannot create '" + tmp +
-                             "': " + std::strerror(errno));
-  }
-  bool ok = data.empty() || std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error("write_safetensors: cannot write '" + path +
-                             "': " + std::strerror(err));
-  }
 }
 
 const char* code_of(const std::string& dtype) {
@@ -304,7 +287,7 @@ std::vector<unsigned char> safetensors_to_buffer(
 
 void write_safetensors(const std::string& path, const NamedArrays& entries,
                        const std::map<std::string, std::string>& metadata) {
-  write_file(path, safetensors_to_buffer(entries, metadata));
+  write_file_atomic(path, safetensors_to_buffer(entries, metadata), "write_safetensors");
 }
 
 }  // namespace tg::io

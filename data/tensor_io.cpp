@@ -74,10 +74,22 @@ RawArray to_raw(const Tensor& t) {
   return a;
 }
 
-Tensor from_raw(const RawArray& a) {
+namespace {
+// from_raw, naming `source` (the file) in its errors.
+Tensor from_raw_of(const RawArray& a, const std::string& source) {
   const std::string& d = a.dtype;
-  TG_CHECK(a.bytes.size() == static_cast<std::size_t>(a.numel()) * RawArray::itemsize(d),
-           "from_raw: ", a.bytes.size(), " bytes do not hold ", a.numel(), " ", d, " values");
+  try {
+    check_raw_array("from_raw", a);  // known dtype, sizes that fit, bytes that match
+  } catch (const std::invalid_argument& e) {
+    throw Error(format_message(source, ": ", e.what()));
+  }
+  if (d == "bool") {
+    for (std::size_t i = 0; i < a.bytes.size(); ++i) {
+      TG_CHECK(a.bytes[i] <= 1, source, ": bool array of shape ", IntArrayRef(a.shape),
+               " holds the byte ", static_cast<int>(a.bytes[i]), " at offset ", i,
+               " of its data (a bool must be 0 or 1)");
+    }
+  }
   if (d == "float32" || d == "float64" || d == "int64" || d == "bool") {
     const DType t = d == "float32" ? kFloat32 : d == "float64" ? kFloat64 : d == "int64" ? kInt64 : kBool;
     Tensor out = empty(a.shape, t);
@@ -98,9 +110,15 @@ Tensor from_raw(const RawArray& a) {
   else throw Error("from_raw: unsupported dtype '" + d + "'");
   return out;
 }
+}  // namespace
+
+// Bool data must hold only the bytes 0 and 1: any other byte throws, naming the offset.
+Tensor from_raw(const RawArray& a) { return from_raw_of(a, "from_raw"); }
 
 void save_npy(const std::string& path, const Tensor& t) { write_npy(path, to_raw(t)); }
-Tensor load_npy(const std::string& path) { return from_raw(read_npy(path)); }
+Tensor load_npy(const std::string& path) {
+  return from_raw_of(read_npy(path), "load_npy: '" + path + "'");
+}
 
 void save_npz(const std::string& path, const NamedTensors& tensors, bool compress) {
   NamedArrays arrays;
@@ -110,7 +128,9 @@ void save_npz(const std::string& path, const NamedTensors& tensors, bool compres
 
 NamedTensors load_npz(const std::string& path) {
   NamedTensors out;
-  for (const auto& [name, a] : read_npz(path)) out.emplace_back(name, from_raw(a));
+  for (const auto& [name, a] : read_npz(path)) {
+    out.emplace_back(name, from_raw_of(a, "load_npz: '" + path + "' member '" + name + "'"));
+  }
   return out;
 }
 
@@ -125,7 +145,10 @@ LoadedTensors load_safetensors(const std::string& path) {
   SafetensorsFile f = read_safetensors(path);
   LoadedTensors out;
   out.metadata = std::move(f.metadata);
-  for (const auto& [name, a] : f.entries) out.tensors.emplace_back(name, from_raw(a));
+  for (const auto& [name, a] : f.entries) {
+    out.tensors.emplace_back(name,
+                             from_raw_of(a, "load_safetensors: '" + path + "' tensor '" + name + "'"));
+  }
   return out;
 }
 

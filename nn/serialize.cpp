@@ -44,19 +44,13 @@ void save_state_dict(const OrderedDict<std::string, Tensor>& state, const std::s
     TG_CHECK(item.value().defined(), "nn::save_state_dict: '", item.key(), "' is undefined");
     tensors.emplace_back(item.key(), item.value());
   }
-  // Written beside the target and renamed over it: readers never see a half-written file.
-  const std::string partial = path + ".partial";
+  // The writers go through a temporary file, fsync and a rename (data/atomic_file.h): readers
+  // never see a half-written file, and a crash leaves the previous one.
   with_file_context("nn::save_state_dict", path, [&] {
-    try {
-      if (format == StateFileFormat::Safetensors) {
-        io::save_safetensors(partial, tensors, {{"format", "pt"}});
-      } else {
-        io::save_npz(partial, tensors);
-      }
-      std::filesystem::rename(partial, path);
-    } catch (...) {
-      std::remove(partial.c_str());
-      throw;
+    if (format == StateFileFormat::Safetensors) {
+      io::save_safetensors(path, tensors, {{"format", "pt"}});
+    } else {
+      io::save_npz(path, tensors);
     }
     return 0;
   });

@@ -185,7 +185,11 @@ OptimizerStateDict OptimizerStateDict::unflatten(const OrderedDict<std::string, 
     } catch (const std::exception&) {
       throw Error(format_message("OptimizerStateDict::unflatten: bad index in key '", name, "'"));
     }
-    TG_CHECK(index >= 0, "OptimizerStateDict::unflatten: bad index in key '", name, "'");
+    // Every group and state entry has at least one key, so an index is below the key count;
+    // a larger one (from a damaged file) is refused before it sizes any allocation.
+    TG_CHECK(index >= 0 && static_cast<uint64_t>(index) < flat.size(),
+             "OptimizerStateDict::unflatten: index ", index, " in key '", name,
+             "' is out of range for a state of ", flat.size(), " entries");
     if (section == "param_groups") {
       if (out.param_groups.size() <= static_cast<std::size_t>(index))
         out.param_groups.resize(index + 1);

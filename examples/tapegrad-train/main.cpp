@@ -10,6 +10,7 @@
 #include <tapegrad.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -50,6 +51,7 @@ struct Options {
   bool plain = false;
   bool profile = false;
   bool distributed = false;
+  bool stop_on_nonfinite = false;
 };
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const Options& o, std::vector<tg::Tensor> params) {
@@ -182,6 +184,11 @@ int run(const Options& o) {
       tg::Tensor images = job.local_rows(b.data), labels = job.local_rows(b.target);
       tg::Tensor logits = job.forward(model, images);
       tg::Tensor loss = nn::functional::cross_entropy(logits, labels);
+      if (o.stop_on_nonfinite && !std::isfinite(loss.item())) {
+        throw tg::Error(tg::format_message(
+            "non-finite loss ", loss.item(), " at epoch ", epoch + 1, ", step ", step + 1, " of ",
+            train_loader.num_batches(), "; stopped before that step updated the weights"));
+      }
       loss.backward();
       opt->step();
       if (schedule) schedule->step();
@@ -274,6 +281,8 @@ int main(int argc, char** argv) {
                "profile the first epoch: per-op table, and <out-dir>/profile.json (Chrome trace)");
   app.add_flag("--distributed", o.distributed,
                "data-parallel over the processes of `mpirun -np K`: each takes 1/K of every batch");
+  app.add_flag("--stop-on-nonfinite", o.stop_on_nonfinite,
+               "stop with an error naming the step when the loss is NaN or infinite");
   CLI11_PARSE(app, argc, argv);
   if (o.lr == 0) o.lr = o.optimizer == "sgd" ? 0.05 : 3e-3;
   try {

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "data/atomic_file.h"
 #include "data/fashion_mnist.h"
 #include "data/plot.h"
 
@@ -16,12 +17,12 @@ std::string fixed(double value, int digits) {
 }
 
 void write_history_csv(const std::string& path, const History& history) {
-  std::ofstream f(path);
-  TG_CHECK(f.good(), "tapegrad-train: cannot write ", path);
+  std::ostringstream f;
   f << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,images_per_second\n";
   for (const EpochRecord& r : history)
     f << r.epoch << ',' << r.train_loss << ',' << r.train_accuracy << ',' << r.test_loss << ','
       << r.test_accuracy << ',' << r.seconds << ',' << r.images_per_second << '\n';
+  tg::io::write_file_atomic(path, f.str(), "tapegrad-train: curve");
 }
 
 void write_history_plot(const std::string& path, const History& history) {

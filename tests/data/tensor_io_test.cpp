@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "data/tensor_io.h"
 #include "tapegrad.h"
@@ -51,6 +52,34 @@ TEST(TensorIo, NarrowIntegerTypesWidenToInt64) {
   Tensor t = from_raw(a);
   EXPECT_EQ(t.dtype(), kInt64);
   EXPECT_EQ(t.to_vector<int64_t>(), (std::vector<int64_t>{1, 200, 7}));
+}
+
+TEST(TensorIo, BoolBytesOtherThanZeroOrOneAreRefusedNamingFileAndOffset) {
+  // The bytes 00 02 ff as a bool .npy: not a valid bool array (it summed to 257 once).
+  std::string dict = "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }";
+  dict += std::string(117 - dict.size(), ' ') + "\n";
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(dict.size()) + '\0' + dict +
+                      std::string("\x00\x02\xff", 3);
+  const std::string path = tmp("badbool.npy");
+  { std::ofstream(path, std::ios::binary) << bytes; }
+  try {
+    load_npy(path);
+    ADD_FAILURE() << "bool bytes 00 02 ff loaded";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find("byte 2 at offset 1"), std::string::npos) << what;
+  }
+  // 0 and 1 load as false and true; the same through safetensors.
+  bytes.back() = '\x01';
+  bytes[bytes.size() - 2] = '\x00';
+  { std::ofstream(path, std::ios::binary) << bytes; }
+  EXPECT_EQ(load_npy(path).to_vector<bool>(), (std::vector<bool>{false, false, true}));
+  RawArray a;
+  a.dtype = "bool";
+  a.shape = {2};
+  a.bytes = {1, 7};
+  EXPECT_THROW(from_raw(a), Error);
 }
 
 }  // namespace
