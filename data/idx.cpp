@@ -119,12 +119,14 @@ unsigned char idx_type_code(const std::string& dtype) {
 }
 
 // Reads up to `want` bytes from a gzip (or plain) stream, appending to `out`; returns false
-// at the end of the input. Growth is chunked so a lying header cannot force a huge allocation.
+// at the end of the input. The buffer grows with the data (chunks from 64 KiB doubling up to
+// 16 MiB), so a lying header cannot force a large allocation, nor a large one per call.
 bool gz_read_into(gzFile f, uint64_t want, std::vector<unsigned char>& out,
                   const std::string& source) {
-  constexpr uint64_t kChunk = 1 << 24;
+  constexpr uint64_t kMinChunk = 1 << 16, kMaxChunk = 1 << 24;
   while (want > 0) {
-    unsigned n = static_cast<unsigned>(std::min(want, kChunk));
+    const uint64_t chunk = std::min<uint64_t>(kMaxChunk, std::max<uint64_t>(kMinChunk, out.size()));
+    unsigned n = static_cast<unsigned>(std::min(want, chunk));
     size_t old = out.size();
     out.resize(old + n);
     int got = gzread(f, out.data() + old, n);
