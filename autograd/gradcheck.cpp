@@ -39,6 +39,25 @@ GradcheckResult fail(const GradcheckOptions& opt, const std::string& msg) {
   return {false, msg};
 }
 
+// "[i, j, k]": the multi-index of a row-major flat index into `shape`.
+std::string multi_index(int64_t flat, const Shape& shape) {
+  std::vector<int64_t> idx(static_cast<std::size_t>(shape.size()));
+  for (int d = shape.size() - 1; d >= 0; --d) {
+    idx[static_cast<std::size_t>(d)] = shape[d] > 0 ? flat % shape[d] : 0;
+    flat = shape[d] > 0 ? flat / shape[d] : 0;
+  }
+  return format_message(IntArrayRef(idx));
+}
+
+// The worst mismatching Jacobian entry seen so far, and how many entries fail.
+struct Mismatch {
+  int64_t count = 0;
+  double excess = -1;  // |a - n| / (atol + rtol |n|); infinite for a NaN on one side only
+  std::size_t input = 0;
+  int64_t col = 0, row = 0;
+  double analytical = 0, numerical = 0;
+};
+
 }  // namespace
 
 GradcheckResult gradcheck(const MultiOutputFn& fn, const TensorList& inputs,
@@ -113,6 +132,7 @@ GradcheckResult gradcheck(const MultiOutputFn& fn, const TensorList& inputs,
     }
   }
 
+  Mismatch worst;
   for (std::size_t j = 0; j < wrt.size(); ++j) {
     const Tensor& x = wrt[j];
     const int64_t n = x.numel();
@@ -129,17 +149,38 @@ GradcheckResult gradcheck(const MultiOutputFn& fn, const TensorList& inputs,
       for (int64_t row = 0; row < n_out; ++row) {
         const double numerical = (plus[row] - minus[row]) / (2.0 * opt.eps);
         const double a = analytical[j][static_cast<std::size_t>(row * n + col)];
-        if (std::abs(a - numerical) > opt.atol + opt.rtol * std::abs(numerical) ||
-            std::isnan(a) != std::isnan(numerical)) {
-          std::ostringstream os;
-          os << "gradcheck: Jacobian mismatch for input #" << wrt_index[j] << " (shape "
-             << x.shape() << ") at input element " << col << ", output element " << row
-             << ": analytical " << a << ", numerical " << numerical << " (atol " << opt.atol
-             << ", rtol " << opt.rtol << ")";
-          return fail(opt, os.str());
+        const double tol = opt.atol + opt.rtol * std::abs(numerical);
+        const bool nan_mismatch = std::isnan(a) != std::isnan(numerical);
+        if (!(std::abs(a - numerical) > tol) && !nan_mismatch) continue;
+        const double excess = nan_mismatch ? HUGE_VAL : std::abs(a - numerical) / tol;
+        ++worst.count;
+        if (excess > worst.excess) {
+          worst.excess = excess;
+          worst.input = j;
+          worst.col = col;
+          worst.row = row;
+          worst.analytical = a;
+          worst.numerical = numerical;
         }
       }
     }
+  }
+  if (worst.count > 0) {
+    // Which output the worst row belongs to, and where in it.
+    int64_t row = worst.row;
+    std::size_t k = 0;
+    while (k + 1 < diff_outputs.size() && row >= diff_outputs[k].numel()) row -= diff_outputs[k++].numel();
+    const Tensor& x = wrt[worst.input];
+    int64_t total = 0;
+    for (const Tensor& w : wrt) total += w.numel() * n_out;
+    std::ostringstream os;
+    os << "gradcheck: Jacobian mismatch for input #" << wrt_index[worst.input] << " (shape "
+       << x.shape() << "): " << worst.count << " of " << total
+       << " entries differ; the worst is d output #" << k << multi_index(row, diff_outputs[k].shape())
+       << " (shape " << diff_outputs[k].shape() << ") / d input" << multi_index(worst.col, x.shape())
+       << ": analytical " << worst.analytical << ", numerical " << worst.numerical << " (atol "
+       << opt.atol << ", rtol " << opt.rtol << ")";
+    return fail(opt, os.str());
   }
   return {};
 }
@@ -185,8 +226,14 @@ GradcheckResult gradgradcheck(const MultiOutputFn& fn, const TensorList& inputs,
   };
   TensorList all = inputs;
   all.insert(all.end(), grad_outputs.begin(), grad_outputs.end());
-  GradcheckResult r = gradcheck(first_derivative, all, opt);
-  if (!r.ok) r.message = "gradgradcheck (second derivatives): " + r.message;
+  GradcheckOptions inner = opt;
+  inner.raise_exception = false;
+  GradcheckResult r = gradcheck(first_derivative, all, inner);
+  if (!r.ok) {
+    r.message = "gradgradcheck (second derivatives; inputs #" + std::to_string(n_inputs) +
+                " and up are the grad_outputs): " + r.message;
+    if (opt.raise_exception) throw Error(r.message);
+  }
   return r;
 }
 

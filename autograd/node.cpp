@@ -1,5 +1,7 @@
 #include "autograd/node.h"
 
+#include "autograd/demangle.h"
+
 #include <execinfo.h>
 #include <tbb/scalable_allocator.h>
 
@@ -41,7 +43,8 @@ std::string capture_backtrace() {
   const int n = ::backtrace(frames, 24);
   char** symbols = ::backtrace_symbols(frames, n);
   std::ostringstream os;
-  for (int i = 2; i < n; ++i) os << "\n    " << (symbols ? symbols[i] : "?");
+  for (int i = 2; i < n; ++i)
+    os << "\n    " << (symbols ? detail::demangle_backtrace_line(symbols[i]) : "?");
   std::free(symbols);
   return os.str();
 }
@@ -146,13 +149,13 @@ void Node::remove_pre_hook(int handle) {
                    pre_hooks_.end());
 }
 
+// In registration order, as PyTorch 1.13: retain_grad() keeps the gradient as the hooks
+// registered before it left it; hooks registered after it do not change the retained .grad.
 Tensor Node::run_pre_hooks(uint32_t output_nr, Tensor grad) const {
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& h : pre_hooks_) {
-      if (h.output_nr != output_nr || h.retains_grad != (pass == 1)) continue;
-      Tensor replaced = h.fn(grad);
-      if (replaced.defined()) grad = std::move(replaced);
-    }
+  for (const auto& h : pre_hooks_) {
+    if (h.output_nr != output_nr) continue;
+    Tensor replaced = h.fn(grad);
+    if (replaced.defined()) grad = std::move(replaced);
   }
   return grad;
 }

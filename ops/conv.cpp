@@ -218,20 +218,21 @@ Tensor batched(const Tensor& t, bool unbatched) { return unbatched ? t.unsqueeze
 Tensor unbatch(const Tensor& t, bool unbatched) { return unbatched ? t.squeeze(0) : t; }
 
 // Checks a convolution and builds its problem for the batched input.
-ConvProblem conv_problem(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                         int dims, IntArrayRef stride, IntArrayRef pad_before,
+// `shown` is the input's shape as the caller gave it (unbatched or not), for messages.
+ConvProblem conv_problem(const char* op, const Tensor& x, const Shape& shown, const Tensor& weight,
+                         const Tensor& bias, int dims, IntArrayRef stride, IntArrayRef pad_before,
                          IntArrayRef pad_after, IntArrayRef dilation, int64_t groups) {
   check_same_dtype(op, x, weight, "weight");
   check_groups(op, groups);
   const int64_t c_in = x.size(1), c_out = weight.size(0);
   TG_CHECK(c_in % groups == 0, op, ": input channels (", c_in, ") must be divisible by groups (",
-           groups, "); input of shape ", x.shape());
+           groups, "); input of shape ", shown);
   TG_CHECK(c_out >= 1 && c_out % groups == 0, op, ": output channels (weight.size(0) = ", c_out,
            ") must be a positive multiple of groups (", groups, "); weight of shape ",
            weight.shape());
   TG_CHECK(weight.size(1) * groups == c_in, op, ": weight of shape ", weight.shape(),
            " with groups=", groups, " expects input with ", weight.size(1) * groups,
-           " channels, got input of shape ", x.shape());
+           " channels, got input of shape ", shown);
   check_bias(op, x, bias, c_out);
 
   ConvProblem p;
@@ -249,17 +250,20 @@ ConvProblem conv_problem(const char* op, const Tensor& x, const Tensor& weight, 
   check_all(op, "dilation", g.dilation, dims, 1);
   check_all(op, "padding", g.pad, dims, 0);
   check_all(op, "padding", after, dims, 0);
-  for (int i = 0; i < dims; ++i) {
+  for (int i = 0; i < dims; ++i) {  // all sizes first: the messages print whole kernels
     const int s = 3 - dims + i;
     g.in[s] = x.size(2 + i);
     g.kernel[s] = weight.size(2 + i);
     TG_CHECK(g.kernel[s] >= 1, op, ": kernel sizes must be >= 1, got weight of shape ",
              weight.shape());
+  }
+  for (int i = 0; i < dims; ++i) {
+    const int s = 3 - dims + i;
     const int64_t padded = g.in[s] + g.pad[s] + after[s];
     const int64_t span = g.dilation[s] * (g.kernel[s] - 1) + 1;
     TG_CHECK(padded >= span, op, ": the kernel (", spatial_of(g.kernel, dims), ", dilation ",
              spatial_of(g.dilation, dims), ") is larger than the padded input in dim ", 2 + i,
-             " (", span, " > ", padded, "); input of shape ", x.shape(), ", weight of shape ",
+             " (", span, " > ", padded, "); input of shape ", shown, ", weight of shape ",
              weight.shape(), ", padding ", spatial_of(g.pad, dims), " before and ",
              spatial_of(after, dims), " after");
     g.out[s] = kernels::conv_output_size(g.in[s], g.pad[s], after[s], g.kernel[s], g.stride[s],
@@ -288,8 +292,8 @@ Tensor convolution_impl(const char* op, int expected_dims, const Tensor& input,
   const int dims = weight_dims(op, weight, expected_dims);
   const bool unbatched = check_input_rank(op, input, dims);
   Tensor x = batched(input, unbatched);
-  ConvProblem p = conv_problem(op, x, weight, bias, dims, stride, pad_before, pad_after,
-                               dilation, groups);
+  ConvProblem p = conv_problem(op, x, input.shape(), weight, bias, dims, stride, pad_before,
+                               pad_after, dilation, groups);
   if (strided_pointwise(p)) {
     // A 1x1 kernel with stride reads one input position in stride^d: the convolution of the
     // strided slice with stride 1 (a plain GEMM; slicing's vjp scatters the gradient back),
@@ -300,7 +304,7 @@ Tensor convolution_impl(const char* op, int expected_dims, const Tensor& input,
       if (s > 1) xs = xs.slice(2 + i, 0, x.size(2 + i), s);
     }
     const std::vector<int64_t> ones(dims, 1), zeros(dims, 0);
-    p = conv_problem(op, xs, weight, bias, dims, ones, zeros, zeros, ones, groups);
+    p = conv_problem(op, xs, input.shape(), weight, bias, dims, ones, zeros, zeros, ones, groups);
     return unbatch(conv_op(xs, weight, bias, p), unbatched);
   }
   return unbatch(conv_op(x, weight, bias, p), unbatched);
@@ -356,9 +360,9 @@ Tensor conv_transpose_impl(const char* op, int expected_dims, const Tensor& inpu
   check_groups(op, groups);
   const int64_t c_in = x.size(1);
   TG_CHECK(c_in % groups == 0, op, ": input channels (", c_in, ") must be divisible by groups (",
-           groups, "); input of shape ", x.shape());
+           groups, "); input of shape ", input.shape());
   TG_CHECK(weight.size(0) == c_in, op, ": weight of shape ", weight.shape(), " expects input "
-           "with ", weight.size(0), " channels (weight.size(0)), got input of shape ", x.shape());
+           "with ", weight.size(0), " channels (weight.size(0)), got input of shape ", input.shape());
   const int64_t c_out = weight.size(1) * groups;
   TG_CHECK(c_out >= 1, op, ": weight of shape ", weight.shape(), " gives no output channels");
   check_bias(op, x, bias, c_out);

@@ -4,11 +4,12 @@
 //   max_pool(x) -> (y, idx)     vjp: max_pool_backward(g, idx)   (scatter to the argmax)
 //   max_pool_backward(gy, idx)  vjp: gather(g, idx)              (read g at the argmax)
 //   gather(src, idx)            vjp: the scatter it was built with
-//   max_unpool(x, idx)          vjp: gather(g, idx)
+//   max_unpool(x, idx)          vjp: gather(g, idx), whose vjp is a scatter-add
 // Adaptive pooling is the same with adaptive windows. One implementation serves every
 // spatial rank: 1-d and 2-d problems fill the kernels' leading dims with 1.
 #include "ops/pool.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <stdexcept>
@@ -167,8 +168,14 @@ Tensor unpool_op(const Tensor& x, const Tensor& indices, const Shape& out_shape)
   }
   return autograd::record("MaxUnpoolBackward", y, {x, indices}, {indices},
       [out_shape](const autograd::Ctx& c, const TensorList& g) -> TensorList {
+        // The transpose of the gather adds the values of repeated indices (unpool itself
+        // keeps only the last one, so it is not that transpose when indices repeat).
         Scatter back = [out_shape](const Tensor& v, const Tensor& i) {
-          return unpool_op(v, i, out_shape);
+          const int64_t n = out_shape[0], ch = out_shape[1];
+          Tensor planes = zeros({n, ch, out_shape.numel() / std::max<int64_t>(n * ch, 1)},
+                                v.dtype());
+          return scatter_add(planes, 2, i.reshape({n, ch, -1}), v.reshape({n, ch, -1}))
+              .view(out_shape);
         };
         return {gather_op(g[0], c.saved(0), back), Tensor()};
       });

@@ -2,6 +2,7 @@
 #include "ops/unary.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "autograd/node.h"
 #include "ops/internal.h"
@@ -77,7 +78,10 @@ Tensor rsqrt(const Tensor& x) {
 
 Tensor abs(const Tensor& x) {
   TG_CHECK(x.defined(), "abs: the input is undefined");
-  Tensor out = map_same("abs", x, [](auto v) { return v < 0 ? -v : v; });
+  Tensor out = map_same("abs", x, [](auto v) {
+    if constexpr (std::is_floating_point_v<decltype(v)>) return std::fabs(v);  // abs(-0.0) = +0
+    else return v < 0 ? -v : v;
+  });
   return autograd::record("AbsBackward", out, {x}, {x},
       [](const Ctx& c, const TensorList& g) -> TensorList { return {g[0] * sign(c.saved(0))}; });
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "optim/adam.h"
 #include "optim/adamw.h"
@@ -154,6 +155,17 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
            "OneCycleLR: anneal_strategy must be \"cos\" or \"linear\", got \"",
            options_.anneal_strategy(), "\"");
   TG_CHECK(options_.max_lr() >= 0, "OneCycleLR: max_lr must be >= 0, got ", options_.max_lr());
+  // A phase of zero length would divide by zero in its interpolation (the learning rate
+  // becomes NaN; PyTorch raises there), e.g. pct_start * total_steps == 1.
+  std::vector<double> ends{options_.pct_start() * total - 1};
+  if (options_.three_phase()) ends.push_back(2 * options_.pct_start() * total - 2);
+  ends.push_back(total - 1);
+  for (std::size_t k = 0; k < ends.size(); ++k) {
+    const double start = k == 0 ? 0.0 : ends[k - 1];
+    TG_CHECK(ends[k] != start, "OneCycleLR: pct_start (", options_.pct_start(),
+             ") * total_steps (", options_.total_steps(), ") = ", options_.pct_start() * total,
+             " makes phase ", k + 1, " zero steps long; choose another pct_start");
+  }
   if (options_.three_phase()) {
     phases_ = {{options_.pct_start() * total - 1, kInitialLr, kMaxLr, kMaxMomentum, kBaseMomentum},
                {2 * options_.pct_start() * total - 2, kMaxLr, kInitialLr, kBaseMomentum,
