@@ -1,5 +1,5 @@
 // Convolution kernel choice, made per call from the geometry alone:
-//   input gradient of a 1x1 stride-1 layer   -> one GEMM per image (gemm.h)
+//   input gradient of a 1x1 stride-1 layer on 256+ positions -> one GEMM per image (gemm.h)
 //   depthwise (groups == C_in > 1)           -> direct vector loops (conv_depthwise.h)
 //   buffers too large (huge kernels or rows) -> the reference loops (conv_reference.h)
 //   everything else                          -> im2col + GEMM (conv_im2col.h)
@@ -21,8 +21,12 @@ enum class Impl { reference, depthwise, im2col };
 // product W^T gy, which the GEMM (packing gy once per block for all rows of W^T) does faster
 // than the convolution kernels (measured on a 64 -> 256 layer: 150 against 121 GFLOP/s;
 // for the forward and weight gradient the convolution kernels are faster).
+// Large images only: one GEMM per image is a thin product on small ones (4x4: 16 columns),
+// where the im2col path, whose panels run across images, does better.
+constexpr int64_t kProductMinPositions = 256;
+
 bool input_grad_is_product(const ConvGeometry& g) {
-  if (g.groups != 1) return false;
+  if (g.groups != 1 || g.out_spatial() < kProductMinPositions) return false;
   for (int d = 0; d < 3; ++d)  // (transposed convolutions may have more inputs than outputs)
     if (g.kernel[d] != 1 || g.stride[d] != 1 || g.pad[d] != 0 || g.in[d] != g.out[d])
       return false;
