@@ -76,7 +76,7 @@ TEST(Random, SetStateRefusesAnAllZeroStateAndLeavesTheGeneratorAsItWas) {
 TEST(Random, TheDefaultGeneratorHandsEachDrawToOneThread) {
   // Two threads draw from the default generator at once, one in tensor fills and one value at
   // a time; together they must have drawn exactly the first N values of the stream, each once.
-  constexpr int kFills = 100, kPerFill = 500, kSingles = 50000;
+  constexpr int kFills = 400, kPerFill = 500, kSingles = 400000;
   manual_seed(2024);
   std::vector<double> a, b;
   std::thread ta([&] {

@@ -51,6 +51,11 @@ TEST(AtomicFile, APlantedSymlinkIsReplacedNotFollowed) {
   const fs::path victim = dir.path / "victim.txt", target = dir.path / "model.safetensors";
   { std::ofstream(victim) << "keep me"; }
   fs::create_symlink(victim, target);
+  // Also at every name a writer with fixed temporary names would open (nn::save once wrote
+  // "<path>.partial" through "<path>.partial.tmp", following a symlink planted there).
+  for (const char* suffix : {".partial", ".partial.tmp", ".tmp"}) {
+    fs::create_symlink(victim, target.string() + suffix);
+  }
   nn::Linear model(nn::LinearOptions(3, 2));
   nn::save(model, target.string());
   EXPECT_EQ(slurp(victim), "keep me");
