@@ -561,19 +561,25 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
 
 // ---------------------------------------------------------------- boxes
 
+// torchvision's epsilon of its box losses: keeps 0 / 0 (two zero-area boxes) finite, in value
+// and gradient.
+constexpr double kBoxEps = 1e-7;
+
 Tensor iou_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  const double eps = kBoxEps;
   check_not_batchmean("iou_loss", reduction);
   BoxParts b = box_parts("iou_loss", input, target);
-  return reduce(rsub(b.inter / b.uni, 1), reduction, "iou_loss");
+  return reduce(rsub(b.inter / (b.uni + eps), 1), reduction, "iou_loss");
 }
 
 Tensor giou_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  const double eps = kBoxEps;
   check_not_batchmean("giou_loss", reduction);
   BoxParts b = box_parts("giou_loss", input, target);
   auto col = [](const Tensor& t, int64_t k) { return t.select(1, k); };
   Tensor hull = (maximum(col(input, 2), col(target, 2)) - minimum(col(input, 0), col(target, 0))) *
                 (maximum(col(input, 3), col(target, 3)) - minimum(col(input, 1), col(target, 1)));
-  Tensor giou = b.inter / b.uni - (hull - b.uni) / hull;
+  Tensor giou = b.inter / (b.uni + eps) - (hull - b.uni) / (hull + eps);
   return reduce(rsub(giou, 1), reduction, "giou_loss");
 }
 

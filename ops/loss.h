@@ -78,10 +78,10 @@ Tensor rmse_loss(const Tensor& input, const Tensor& target);
 Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction = kMean,
               bool log_target = false);
 
-// ---- boxes (x1, y1, x2, y2), input and target [N, 4]
-// 1 - intersection / union per box pair.
+// ---- boxes (x1, y1, x2, y2), input and target [N, 4] (formats: ops/boxes.h's box_convert)
+// 1 - inter / (union + eps) per box pair, eps = 1e-7 (torchvision's): empty boxes give loss 1.
 Tensor iou_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
-// 1 - GIoU, GIoU = IoU - (hull - union) / hull with hull the smallest enclosing box's area.
+// 1 - GIoU, GIoU = inter / (union + eps) - (hull - union) / (hull + eps), hull: enclosing box.
 Tensor giou_loss(const Tensor& input, const Tensor& target, Reduction reduction = kMean);
 
 }  // namespace tg

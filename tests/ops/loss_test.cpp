@@ -209,6 +209,31 @@ TEST(LossOps, IouOfIdenticalAndDisjointBoxes) {
   EXPECT_FLOAT_EQ(giou[1], 1.0f + 7.0f / 9.0f);
 }
 
+// Zero-area boxes (a point, a vertical and a horizontal segment, each against itself, and a
+// segment inside a box): 0/0 without the epsilon. As torchvision's, IoU of two empty boxes is
+// 0, so both losses are 1, and every gradient is finite.
+TEST(LossOps, ZeroAreaBoxesGiveFiniteLossAndGradient) {
+  Tensor a = tensor(std::vector<double>{1, 1, 1, 1, 0, 0, 0, 2, 0, 1, 3, 1, 1, 0, 1, 2}, {4, 4});
+  Tensor b = tensor(std::vector<double>{1, 1, 1, 1, 0, 0, 0, 2, 0, 1, 3, 1, 0, 0, 2, 2}, {4, 4});
+  for (int which = 0; which < 2; ++which) {
+    Tensor x = a.clone().requires_grad_(), y = b.clone().requires_grad_();
+    Tensor loss = which == 0 ? iou_loss(x, y, kNone) : giou_loss(x, y, kNone);
+    const std::vector<double> v = loss.to_vector<double>();
+    for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(v[i], 1.0) << "pair " << i << " loss " << which;
+    // A segment inside a 2x2 box: IoU 0, hull = the box, so GIoU = 0 - (4 - 4) / 4.
+    EXPECT_NEAR(v[3], 1.0, 1e-6);
+    loss.sum().backward();
+    for (const Tensor& g : {x.grad(), y.grad()})
+      for (double d : g.to_vector<double>()) EXPECT_TRUE(std::isfinite(d)) << "loss " << which;
+    // float32 too: the epsilon must survive rounding.
+    Tensor xf = a.to(kFloat32).requires_grad_();
+    Tensor lf = which == 0 ? iou_loss(xf, b.to(kFloat32)) : giou_loss(xf, b.to(kFloat32));
+    EXPECT_TRUE(std::isfinite(lf.item()));
+    lf.backward();
+    for (float d : xf.grad().to_vector<float>()) EXPECT_TRUE(std::isfinite(d));
+  }
+}
+
 std::vector<uint8_t> bits(const TensorList& ts) {
   std::vector<uint8_t> out;
   for (const Tensor& t : ts) {

@@ -4,4 +4,4 @@ Each family module exposes `build(fam)`, which adds its cases to a `common.Famil
 """
 
 FAMILIES = ["elementwise", "reduce", "linalg", "activation", "shape", "conv", "pool", "loss",
-            "norm"]
+            "norm", "boxes"]

@@ -6,6 +6,7 @@ The formulas are documented in tests/reference/README.md.
 
 import torch
 import torch.nn.functional as F
+import torchvision
 
 
 def _ntuple(value, n):
@@ -92,20 +93,15 @@ def _box_parts(input, target):
     return inter, union
 
 
-def iou_loss(input, target, reduction="mean"):
-    """1 - IoU of boxes (x1, y1, x2, y2); input and target [N, 4]."""
+def iou_loss(input, target, reduction="mean", eps=1e-7):
+    """1 - inter / (union + eps) of boxes (x1, y1, x2, y2); input and target [N, 4]."""
     inter, union = _box_parts(input, target)
-    return _reduce(1 - inter / union, reduction)
+    return _reduce(1 - inter / (union + eps), reduction)
 
 
-def giou_loss(input, target, reduction="mean"):
-    """1 - GIoU of boxes (x1, y1, x2, y2): IoU - (hull - union) / hull, hull = enclosing box."""
-    inter, union = _box_parts(input, target)
-    hull_w = torch.maximum(input[:, 2], target[:, 2]) - torch.minimum(input[:, 0], target[:, 0])
-    hull_h = torch.maximum(input[:, 3], target[:, 3]) - torch.minimum(input[:, 1], target[:, 1])
-    hull = hull_w * hull_h
-    giou = inter / union - (hull - union) / hull
-    return _reduce(1 - giou, reduction)
+def giou_loss(input, target, reduction="mean", eps=1e-7):
+    """torchvision.ops.generalized_box_iou_loss with a default reduction of mean."""
+    return torchvision.ops.generalized_box_iou_loss(input, target, reduction=reduction, eps=eps)
 
 
 def rmse_loss(input, target):

@@ -37,6 +37,9 @@ TENSOR_PARAMS = {
     "mse_loss": _LOSS, "l1_loss": _LOSS, "smooth_l1_loss": _LOSS, "huber_loss": _LOSS,
     "kl_div": _LOSS, "focal_loss": _LOSS, "sigmoid_focal_loss": _LOSS, "dice_loss": _LOSS,
     "iou_loss": _LOSS, "giou_loss": _LOSS, "rmse_loss": _LOSS,
+    "box_convert": ["boxes"], "box_area": ["boxes"], "box_iou": ["boxes1", "boxes2"],
+    "generalized_box_iou": ["boxes1", "boxes2"], "nms": ["boxes", "scores"],
+    "batched_nms": ["boxes", "scores", "idxs"],
     "batch_norm": ["input", "running_mean", "running_var", "weight", "bias"],
     "layer_norm": ["input", "weight", "bias"], "group_norm": ["input", "weight", "bias"],
 }
@@ -46,6 +49,9 @@ _METHODS = {
     "expand": lambda input, size: input.expand(size),
     "contiguous": lambda input: input.contiguous(),
 }
+# torchvision.ops functions (Debian's python3-torchvision), under their own names.
+_TORCHVISION = {"box_convert", "box_area", "box_iou", "generalized_box_iou", "nms",
+                "batched_nms"}
 _PREFER_TORCH = {"tanh", "sigmoid"}  # torch.nn.functional's versions are deprecated aliases
 
 
@@ -58,6 +64,9 @@ def resolve(op):
         return CUSTOM[op]
     if op in _METHODS:
         return _METHODS[op]
+    if op in _TORCHVISION:
+        import torchvision.ops
+        return getattr(torchvision.ops, op)
     if op not in _PREFER_TORCH and hasattr(F, op):
         return getattr(F, op)
     if hasattr(torch, op):
