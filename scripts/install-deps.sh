@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev libpng-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   dataset-fashion-mnist
   libopenmpi-dev openmpi-bin
+  libstb-dev  # stb_easy_font: the text in the example programs' pictures
 )
 # Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
 # which also times whole runs with /usr/bin/time).
