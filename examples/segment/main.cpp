@@ -24,7 +24,7 @@ struct Options {
   std::string out_dir = "runs";
   uint64_t seed = 1;
   int threads = 0;
-  int64_t steps = 800;
+  int64_t steps = 2000;
   int64_t batch_size = 16;
   double lr = 3e-3;
   int64_t width = 8;

@@ -31,7 +31,7 @@ struct Options {
   int64_t train_steps = 400;         // feature CNN training (without a checkpoint)
   int64_t steps = 300;               // image optimisation steps
   double lr = 0.03;
-  double style_weight = 2e4;
+  double style_weight = 3e3;
   double content_weight = 1.0;
   uint64_t seed = 1;
   int threads = 0;
