@@ -608,4 +608,26 @@ void plot_training_curves_png(const std::string& path, const std::vector<PlotPan
   write_png_rgb(path, image.width, image.height, image.rgb);
 }
 
+void draw_text(RgbImage& image, int x, int y, const std::string& text, Colour colour,
+               int scale) {
+  if (scale < 1 || image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3) {
+    throw std::invalid_argument("draw_text: scale must be >= 1 and the image " +
+                                std::to_string(image.width) + "x" +
+                                std::to_string(image.height) + " needs width*height*3 bytes");
+  }
+  int pen = x;
+  for (int g : glyphs_of(text)) {
+    for (int row = 0; row < kGlyphH * scale; ++row) {
+      for (int col = 0; col < kGlyphW * scale; ++col) {
+        const int px = pen + col, py = y + row;
+        if (!(kFont[g][row / scale] & (0x10 >> (col / scale)))) continue;
+        if (px < 0 || py < 0 || px >= image.width || py >= image.height) continue;
+        uint8_t* p = &image.rgb[(static_cast<size_t>(py) * image.width + px) * 3];
+        p[0] = colour.r, p[1] = colour.g, p[2] = colour.b;
+      }
+    }
+    pen += kAdvance * scale;
+  }
+}
+
 }  // namespace tg::io

@@ -69,4 +69,10 @@ RgbImage render_training_curves(const std::vector<PlotPanel>& panels,
 void plot_training_curves_png(const std::string& path, const std::vector<PlotPanel>& panels,
                               const PlotOptions& options = {});
 
+// Text in the built-in bitmap font, for labelling pictures: printable ASCII, each character
+// 6 * scale pixels wide and 9 * scale high (descenders included), top-left corner at (x, y),
+// clipped to the image.
+void draw_text(RgbImage& image, int x, int y, const std::string& text, Colour colour,
+               int scale = 1);
+
 }  // namespace tg::io

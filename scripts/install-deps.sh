@@ -7,10 +7,12 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libxtensor-dev xtl-dev libxsimd-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev libpng-dev nlohmann-json3-dev libfmt-dev libcli11-dev
+  zlib1g-dev libpng-dev libjpeg-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   dataset-fashion-mnist
   libopenmpi-dev openmpi-bin
   libstb-dev  # stb_easy_font: the text in the example programs' pictures
+  graphviz                 # renders the recorded graph (autograd::to_dot) in tests and examples
+  python-matplotlib-data   # its sample photograph is the filters example's default image
 )
 # Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
 # which also times whole runs with /usr/bin/time).

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the small reference files under tests/data/files/ that io_*_test.cpp read.
 
-The files come from numpy (npy, npz), Python's gzip module (IDX), Pillow (PNG) and a direct
+The files come from numpy (npy, npz), Python's gzip module (IDX), Pillow (PNG, JPEG) and a direct
 encoding of the safetensors layout, so the C++ readers are checked against independent writers.
 Run with /usr/bin/python3 (Debian's numpy 1.24 and Pillow 9.4).
 """
@@ -110,6 +110,29 @@ def write_png_files():
         .save(path("palette_4x3.png"))
 
 
+def write_jpeg_files():
+    """JPEGs written by Pillow (libjpeg-turbo), and Pillow's decoding of each as the expected
+    RGB pixels (uint8 [h, w, 3] .npy). The CMYK file holds flat 8x8 blocks of known colours."""
+    from PIL import Image
+    y, x = np.mgrid[0:8, 0:16]
+    rgb = np.stack([x * 15, y * 30, (x ^ y) * 8], axis=-1).astype(np.uint8)
+    grey = ((x[:7, :9] * 25 + y[:7, :9] * 5) % 256).astype(np.uint8)
+    files = {
+        "rgb_16x8.jpg": (Image.fromarray(rgb, "RGB"), dict(quality=90)),
+        "rgb444_progressive_16x8.jpg": (Image.fromarray(rgb, "RGB"),
+                                        dict(quality=90, progressive=True, subsampling=0)),
+        "grey_9x7.jpg": (Image.fromarray(grey, "L"), dict(quality=95)),
+    }
+    for name, (image, options) in files.items():
+        image.save(path(name), **options)
+        decoded = np.asarray(Image.open(path(name)).convert("RGB"), dtype=np.uint8)
+        np.save(path(name.replace(".jpg", ".npy")), decoded)
+    cmyk = np.zeros((8, 16, 4), dtype=np.uint8)
+    cmyk[:, :8] = [0, 255, 255, 0]     # red
+    cmyk[:, 8:] = [0, 0, 0, 128]       # mid grey
+    Image.fromarray(cmyk, "CMYK").save(path("cmyk_16x8.jpg"), quality=95)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     write_npy_files()
@@ -117,4 +140,5 @@ if __name__ == "__main__":
     write_safetensors_file()
     write_idx_files()
     write_png_files()
+    write_jpeg_files()
     print("wrote", len(os.listdir(OUT)), "files to", OUT)

@@ -129,5 +129,25 @@ TEST(IoPlot, RejectsBadArguments) {
   EXPECT_THROW(render_training_curves(training_panels(), tiny), std::invalid_argument);
 }
 
+// "I" in the 5x9 font is a vertical bar with serifs: column 2 is set in its rows 0-6.
+TEST(IoPlot, DrawTextScalesAndClips) {
+  RgbImage img;
+  img.width = 40;
+  img.height = 30;
+  img.rgb.assign(40 * 30 * 3, 255);
+  draw_text(img, 2, 3, "I", Colour{200, 0, 0}, 2);
+  auto red = [&](int x, int y) { return img.rgb[(y * 40 + x) * 3] == 200; };
+  for (int y = 3; y < 3 + 14; ++y) EXPECT_TRUE(red(2 + 4, y) && red(2 + 5, y)) << y;
+  EXPECT_FALSE(red(2 + 4, 3 + 18));  // below the glyph's baseline rows
+  EXPECT_FALSE(red(0, 0));
+  const size_t before = count_colour(img, Colour{200, 0, 0});
+  EXPECT_GT(before, 28u);
+  draw_text(img, 36, 25, "WWW", Colour{0, 0, 200});  // runs off the image: clipped, no crash
+  draw_text(img, -100, -100, "x", Colour{0, 0, 200});
+  EXPECT_GT(count_colour(img, Colour{0, 0, 200}), 0u);
+  EXPECT_EQ(count_colour(img, Colour{200, 0, 0}), before);
+  EXPECT_THROW(draw_text(img, 0, 0, "x", Colour{}, 0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace tg::io

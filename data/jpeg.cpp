@@ -1,0 +1,140 @@
+// libjpeg reports errors through error_exit, which must not return: it longjmps back to the
+// setjmp in jpeg_rgb_from_buffer. As in png.cpp, everything the error path needs lives in a
+// heap state object created before setjmp, and its destructor frees libjpeg's structs on
+// every exit path.
+#include "data/jpeg.h"
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include <cerrno>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/png.h"
+
+namespace tg::io {
+namespace {
+
+constexpr size_t kMaxPixels = size_t{1} << 28;  // the same sanity cap as for PNG
+
+struct ReadState {
+  jpeg_decompress_struct cinfo{};
+  jpeg_error_mgr jerr{};
+  std::jmp_buf jump{};
+  char message[JMSG_LENGTH_MAX] = "unknown libjpeg error";
+  bool created = false;
+  std::vector<uint8_t> pixels;
+  std::vector<uint8_t> row;
+  ~ReadState() {
+    if (created) jpeg_destroy_decompress(&cinfo);
+  }
+};
+
+void on_error(j_common_ptr cinfo) {
+  auto* state = reinterpret_cast<ReadState*>(cinfo->client_data);
+  (*cinfo->err->format_message)(cinfo, state->message);
+  std::longjmp(state->jump, 1);
+}
+
+// Warnings are ignored (e.g. extraneous bytes), except a premature end of the data, which
+// libjpeg would otherwise pad with grey: a truncated file is an error.
+void on_emit(j_common_ptr cinfo, int level) {
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
+}
+
+std::vector<unsigned char> read_file(const char* fn, const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    throw std::runtime_error(std::string(fn) + ": cannot open '" + path + "': " +
+                             std::strerror(errno));
+  }
+  std::vector<unsigned char> data;
+  unsigned char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    data.insert(data.end(), chunk, chunk + got);
+  }
+  const bool bad = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (bad) {
+    throw std::runtime_error(std::string(fn) + ": error reading '" + path + "': " +
+                             std::strerror(err));
+  }
+  return data;
+}
+
+}  // namespace
+
+std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size, int& width,
+                                          int& height, const std::string& source) {
+  const std::string prefix = "read_jpeg_rgb: " + source + ": ";
+  if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
+    throw std::runtime_error(prefix + "not a JPEG file (bad signature)");
+  }
+  auto state = std::make_unique<ReadState>();
+  jpeg_decompress_struct& cinfo = state->cinfo;
+  cinfo.err = jpeg_std_error(&state->jerr);
+  state->jerr.error_exit = on_error;
+  state->jerr.emit_message = on_emit;
+  cinfo.client_data = state.get();
+  if (setjmp(state->jump)) throw std::runtime_error(prefix + state->message);
+  jpeg_create_decompress(&cinfo);
+  state->created = true;
+  jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(&cinfo, TRUE);
+  // libjpeg converts greyscale, YCbCr and RGB to RGB itself; CMYK and YCCK come out as
+  // CMYK (stored inverted, as Adobe writes them) and are converted below.
+  const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+  jpeg_start_decompress(&cinfo);
+  const size_t w = cinfo.output_width, h = cinfo.output_height;
+  if (w == 0 || h == 0 || w * h > kMaxPixels) {
+    throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
+                             std::to_string(h) + " is out of range");
+  }
+  state->pixels.resize(w * h * 3);
+  state->row.resize(w * cinfo.output_components);
+  while (cinfo.output_scanline < h) {
+    const size_t y = cinfo.output_scanline;
+    JSAMPROW rows[1] = {state->row.data()};
+    jpeg_read_scanlines(&cinfo, rows, 1);
+    uint8_t* out = state->pixels.data() + y * w * 3;
+    if (!cmyk) {
+      std::memcpy(out, state->row.data(), w * 3);
+      continue;
+    }
+    for (size_t x = 0; x < w; ++x) {  // inverted CMYK: channel * k / 255
+      const uint8_t* p = &state->row[x * 4];
+      for (int c = 0; c < 3; ++c) out[x * 3 + c] = static_cast<uint8_t>((p[c] * p[3] + 127) / 255);
+    }
+  }
+  jpeg_finish_decompress(&cinfo);
+  width = static_cast<int>(w);
+  height = static_cast<int>(h);
+  return std::move(state->pixels);
+}
+
+std::vector<uint8_t> read_jpeg_rgb(const std::string& path, int& width, int& height) {
+  const std::vector<unsigned char> data = read_file("read_jpeg_rgb", path);
+  return jpeg_rgb_from_buffer(data.data(), data.size(), width, height, path);
+}
+
+std::vector<uint8_t> read_image_rgb(const std::string& path, int& width, int& height) {
+  const std::vector<unsigned char> data = read_file("read_image_rgb", path);
+  if (data.size() >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
+    return jpeg_rgb_from_buffer(data.data(), data.size(), width, height, path);
+  }
+  if (data.size() >= 8 && data[0] == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G') {
+    return png_rgb_from_buffer(data.data(), data.size(), width, height, path);
+  }
+  throw std::runtime_error("read_image_rgb: '" + path + "' is neither a PNG nor a JPEG file");
+}
+
+}  // namespace tg::io
