@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   double recent = 0;  // mean training loss since the last report
   for (int step = 1; step <= steps; ++step) {
     Tensor idx = tg::randint(0, train.size(), {64});
-    tg::data::Example batch = train.get_batch(idx);
+    auto batch = train.get_batch(idx);
     Tensor loss = tg::cross_entropy(net->forward(batch.data), batch.target);
     opt.zero_grad();
     loss.backward();
