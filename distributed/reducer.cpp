@@ -22,8 +22,9 @@ Reducer::Reducer(std::shared_ptr<nn::Module> module, std::shared_ptr<ProcessGrou
     : module_(std::move(module)), group_(std::move(group)), options_(options) {
   TG_CHECK(module_ != nullptr, "DistributedDataParallel: the module is null");
   TG_CHECK(group_ != nullptr, "DistributedDataParallel: the process group is null");
-  TG_CHECK(options_.bucket_cap_mb_ > 0, "DistributedDataParallel: bucket_cap_mb must be "
-           "positive, got ", options_.bucket_cap_mb_);
+  TG_CHECK(options_.bucket_cap_mb_ > 0 && options_.first_bucket_mb_ > 0,
+           "DistributedDataParallel: bucket_cap_mb and first_bucket_mb must be positive, got ",
+           options_.bucket_cap_mb_, " and ", options_.first_bucket_mb_);
   for (const auto& item : module_->named_parameters()) {
     if (!item.value().requires_grad()) continue;
     TG_CHECK(item.value().is_contiguous(), "DistributedDataParallel: parameter '", item.key(),
@@ -42,7 +43,10 @@ Reducer::Reducer(std::shared_ptr<nn::Module> module, std::shared_ptr<ProcessGrou
   for (std::size_t k = params_.size(); k-- > 0;) {
     const Tensor& p = params_[k];
     const double pb = static_cast<double>(p.numel() * itemsize(p.dtype()));
-    bool new_bucket = groups.empty() || bytes >= cap_bytes ||
+    const double cap = groups.size() == 1
+                           ? std::min(cap_bytes, options_.first_bucket_mb_ * 1024.0 * 1024.0)
+                           : cap_bytes;
+    bool new_bucket = groups.empty() || bytes >= cap ||
                       params_[groups.back().front()].dtype() != p.dtype();
     if (new_bucket) {
       groups.emplace_back();

@@ -1,5 +1,5 @@
 // Gradient averaging for DistributedDataParallel: parameters are grouped into buckets of
-// about `bucket_cap_mb` (in reverse registration order, roughly the order backward produces
+// about `bucket_cap_mb` (the first one smaller; in reverse registration order, roughly the order backward produces
 // their gradients), and a bucket's allreduce starts on the communication thread as soon as
 // every gradient in it has been computed, while backward goes on with the layers below.
 // At the end of backward the averaged gradients replace every parameter's .grad.
@@ -16,9 +16,13 @@ namespace tg::distributed {
 struct DDPOptions {
   // Target bucket size in MiB (PyTorch's default: 25).
   DDPOptions& bucket_cap_mb(double mb) { bucket_cap_mb_ = mb; return *this; }
+  // The first bucket (the last layers' gradients, ready first) is smaller, so that
+  // communication starts early in backward (PyTorch: 1 MiB).
+  DDPOptions& first_bucket_mb(double mb) { first_bucket_mb_ = mb; return *this; }
   // Copy rank 0's buffers (BatchNorm running statistics...) to every rank before forward.
   DDPOptions& broadcast_buffers(bool on) { broadcast_buffers_ = on; return *this; }
   double bucket_cap_mb_ = 25.0;
+  double first_bucket_mb_ = 1.0;
   bool broadcast_buffers_ = true;
 };
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "distributed/ddp.h"
 #include "examples/tapegrad-train/models.h"
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   tg::Tensor x = tg::randn({local, 1, 28, 28});
   tg::Tensor y = tg::randint(0, 10, {local});
 
-  double best = 1e30, overlap_sum = 0, exposed_sum = 0;
+  std::vector<double> times;
+  double overlap_sum = 0, exposed_sum = 0;
   for (int64_t s = 0; s < warmup + steps; ++s) {
     if (group) group->barrier()->wait();
     const auto t0 = std::chrono::steady_clock::now();
@@ -58,18 +60,20 @@ int main(int argc, char** argv) {
     opt.step();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s < warmup) continue;
-    best = std::min(best, secs);
+    times.push_back(secs);
     if (ddp) {
       overlap_sum += ddp->reducer().last_overlap();
       exposed_sum += ddp->reducer().last_exposed_seconds();
     }
   }
+  std::sort(times.begin(), times.end());
+  const double median = times[times.size() / 2];
   int64_t params = 0;
   for (const tg::Tensor& p : model->parameters()) params += p.numel();
   if (rank == 0) {
     std::cout << model_name << " global batch " << batch << " on " << size << " process(es) x "
-              << tg::get_num_threads() << " thread(s): best step " << best * 1e3 << " ms, "
-              << batch / best << " img/s, gradients " << params * 4 / 1e6 << " MB";
+              << tg::get_num_threads() << " thread(s): median step " << median * 1e3 << " ms (best "
+              << times.front() * 1e3 << "), " << batch / median << " img/s, gradients " << params * 4 / 1e6 << " MB";
     if (ddp)
       std::cout << ", " << ddp->reducer().buckets().size() << " buckets, allreduce hidden "
                 << 100.0 * overlap_sum / steps << "%, exposed " << 1e3 * exposed_sum / steps

@@ -140,6 +140,19 @@ TEST(DistributedDataParallel, UnusedParametersStillAgreeAcrossRanks) {
   EXPECT_EQ(unused->weight.grad().abs().sum().item<double>(), 0.0);
 }
 
+TEST(DistributedDataParallel, BucketsRunInReverseRegistrationOrderWithASmallFirstBucket) {
+  auto pg = ProcessGroupMPI::create();
+  // Three 1 MiB weights: the first bucket closes after the last layer's, the rest share one.
+  nn::Sequential net(nn::Linear(512, 512), nn::Linear(512, 512), nn::Linear(512, 512));
+  DistributedDataParallel<nn::Sequential> ddp(net, pg);
+  const auto& buckets = ddp.reducer().buckets();
+  ASSERT_EQ(buckets.size(), 2u);
+  // Parameters in registration order: 0.weight 0.bias 1.weight 1.bias 2.weight 2.bias.
+  EXPECT_EQ(buckets[0].params, (std::vector<std::size_t>{5, 4}));
+  EXPECT_EQ(buckets[1].params, (std::vector<std::size_t>{3, 2, 1, 0}));
+  EXPECT_EQ(buckets[1].flat.numel(), 2 * (512 * 512 + 512));
+}
+
 TEST(DistributedDataParallel, DifferentModelsOnTwoRanksAreRejected) {
   auto pg = ProcessGroupMPI::create();
   nn::Sequential net = pg->rank() == 0 ? nn::Sequential(nn::Linear(3, 2))
