@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "distributed/ddp.h"
+#include "distributed/distributed.h"
 #include "examples/tapegrad-train/models.h"
 
 int main(int argc, char** argv) {

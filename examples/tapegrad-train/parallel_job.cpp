@@ -4,7 +4,7 @@
 #include <streambuf>
 
 #ifdef TAPEGRAD_TRAIN_WITH_MPI
-#include "distributed/ddp.h"
+#include "distributed/distributed.h"
 #endif
 
 namespace train {
