@@ -266,6 +266,25 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
       });
 }
 
+Tensor hardtanh(const Tensor& x, Scalar min_val, Scalar max_val) {
+  const double lo = min_val.to_double(), hi = max_val.to_double();
+  TG_CHECK(lo <= hi, "hardtanh: min_val (", lo, ") must not be greater than max_val (", hi, ")");
+  Tensor out = map_floating_only("hardtanh", x, [lo, hi](auto v) {
+    using T = decltype(v);
+    if (v != v) return v;  // NaN stays NaN
+    return v < T(lo) ? T(lo) : (v > T(hi) ? T(hi) : v);
+  });
+  // The slope is 1 strictly inside (lo, hi) and 0 elsewhere, boundaries included (PyTorch's
+  // hardtanh_backward); the mask is a constant, so the vjp is linear in g and differentiable.
+  return autograd::record("HardtanhBackward", out, {x}, {x},
+      [lo, hi](const Ctx& c, const TensorList& g) -> TensorList {
+        Tensor v = c.saved(0);
+        return {where(gt(v, lo) && lt(v, hi), g[0], zero_like_scalar(g[0]))};
+      });
+}
+
+Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
+
 Tensor elu(const Tensor& x, Scalar alpha) {
   const double a = alpha.to_double();
   Tensor out = map_floating_only("elu", x, [a](auto v) {

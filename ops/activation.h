@@ -11,6 +11,10 @@ namespace tg {
 Tensor relu(const Tensor& x);
 // x for x > 0, negative_slope * x otherwise.
 Tensor leaky_relu(const Tensor& x, Scalar negative_slope = 0.01);
+// x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere.
+Tensor hardtanh(const Tensor& x, Scalar min_val = -1.0, Scalar max_val = 1.0);
+// min(max(x, 0), 6): hardtanh(x, 0, 6).
+Tensor relu6(const Tensor& x);
 // x for x > 0, alpha * (exp(x) - 1) otherwise.
 Tensor elu(const Tensor& x, Scalar alpha = 1.0);
 // x * Phi(x) with the exact normal CDF ("none") or its tanh approximation ("tanh").

@@ -50,6 +50,33 @@ void ELUImpl::pretty_print(std::ostream& stream) const {
   stream << ")";
 }
 
+Tensor ReLU6Impl::forward(Tensor input) {
+  auto op = [](const Tensor& x) { return relu6(x); };
+  return options.inplace() ? apply_inplace(input, op) : op(input);
+}
+
+void ReLU6Impl::pretty_print(std::ostream& stream) const {
+  stream << "tg::nn::ReLU6(";
+  if (options.inplace()) stream << "inplace=true";
+  stream << ")";
+}
+
+HardtanhImpl::HardtanhImpl(const HardtanhOptions& options_) : options(options_) {
+  TG_CHECK(options.min_val() <= options.max_val(), "Hardtanh: min_val (", options.min_val(),
+           ") must not be greater than max_val (", options.max_val(), ")");
+}
+
+Tensor HardtanhImpl::forward(Tensor input) {
+  auto op = [&](const Tensor& x) { return hardtanh(x, options.min_val(), options.max_val()); };
+  return options.inplace() ? apply_inplace(input, op) : op(input);
+}
+
+void HardtanhImpl::pretty_print(std::ostream& stream) const {
+  stream << "tg::nn::Hardtanh(min_val=" << options.min_val() << ", max_val=" << options.max_val();
+  if (options.inplace()) stream << ", inplace=true";
+  stream << ")";
+}
+
 GELUImpl::GELUImpl(const GELUOptions& options_) : options(options_) {
   TG_CHECK(options.approximate() == "none" || options.approximate() == "tanh",
            "GELU: approximate must be \"none\" or \"tanh\", got \"", options.approximate(), "\"");

@@ -26,6 +26,18 @@ struct ELUOptions {
   TG_ARG(bool, inplace) = false;
 };
 
+struct ReLU6Options {
+  ReLU6Options(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit as in libtorch
+  TG_ARG(bool, inplace);
+};
+
+struct HardtanhOptions {
+  // The output is clamped to [min_val, max_val].
+  TG_ARG(double, min_val) = -1.0;
+  TG_ARG(double, max_val) = 1.0;
+  TG_ARG(bool, inplace) = false;
+};
+
 struct GELUOptions {
   // "none" (exact, with erf) or "tanh" (the tanh approximation).
   TG_ARG(std::string, approximate) = "none";
@@ -68,6 +80,25 @@ class ELUImpl : public Module {
   ELUOptions options;
 };
 TG_MODULE(ELU);
+
+// min(max(x, 0), 6), as in MobileNetV2.
+class ReLU6Impl : public Module {
+ public:
+  explicit ReLU6Impl(const ReLU6Options& options = {}) : options(options) {}
+  Tensor forward(Tensor input);
+  void pretty_print(std::ostream& stream) const override;
+  ReLU6Options options;
+};
+TG_MODULE(ReLU6);
+
+class HardtanhImpl : public Module {
+ public:
+  explicit HardtanhImpl(const HardtanhOptions& options = {});
+  Tensor forward(Tensor input);
+  void pretty_print(std::ostream& stream) const override;
+  HardtanhOptions options;
+};
+TG_MODULE(Hardtanh);
 
 class GELUImpl : public Module {
  public:

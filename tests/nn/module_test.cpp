@@ -246,6 +246,9 @@ TEST(NnModule, PrettyPrintLikeLibtorch) {
             "tg::nn::LeakyReLU(negative_slope=0.2)");
   EXPECT_EQ(printed(*nn::GELU(nn::GELUOptions().approximate("tanh"))),
             "tg::nn::GELU(approximate=tanh)");
+  EXPECT_EQ(printed(*nn::ReLU6()), "tg::nn::ReLU6()");
+  EXPECT_EQ(printed(*nn::Hardtanh(nn::HardtanhOptions().min_val(-2).max_val(3))),
+            "tg::nn::Hardtanh(min_val=-2, max_val=3)");
 }
 
 TEST(NnModule, SummaryCountsWeights) {
@@ -452,7 +455,15 @@ TEST(NnLayers, ActivationsCallTheirOps) {
   EXPECT_TRUE(equal(nn::Tanh()(x), tanh(x)));
   EXPECT_TRUE(equal(nn::Softmax(1)(x), softmax(x, 1)));
   EXPECT_TRUE(equal(nn::LogSoftmax(0)(x), log_softmax(x, 0)));
+  Tensor wide = x * 5.0;
+  EXPECT_TRUE(equal(nn::ReLU6()(wide), relu6(wide)));
+  EXPECT_TRUE(equal(relu6(wide), clamp(wide, 0.0, 6.0)));
+  EXPECT_TRUE(equal(nn::Hardtanh(nn::HardtanhOptions().min_val(-2).max_val(3))(wide),
+                    clamp(wide, -2.0, 3.0)));
   expect_error_naming([&] { nn::GELU(nn::GELUOptions().approximate("fast")); }, "GELU");
+  expect_error_naming([&] { nn::Hardtanh(nn::HardtanhOptions().min_val(2).max_val(1)); },
+                      "Hardtanh");
+  expect_error_naming([&] { hardtanh(x, 1.0, -1.0); }, "hardtanh");
 
   // inplace writes into the input and keeps autograd right.
   Tensor leaf = randn({5}).requires_grad_(true);

@@ -14,6 +14,10 @@ TG_OP("elu", [](const TensorList& in, const Args& a) -> TensorList {
 TG_OP("gelu", [](const TensorList& in, const Args& a) -> TensorList {
   return {gelu(in[0], str_arg(a, "approximate", "none"))};
 });
+TG_OP("hardtanh", [](const TensorList& in, const Args& a) -> TensorList {
+  return {hardtanh(in[0], float_arg(a, "min_val", -1.0), float_arg(a, "max_val", 1.0))};
+});
+TG_OP("relu6", [](const TensorList& in, const Args&) -> TensorList { return {relu6(in[0])}; });
 TG_OP("sigmoid", [](const TensorList& in, const Args&) -> TensorList { return {sigmoid(in[0])}; });
 TG_OP("tanh", [](const TensorList& in, const Args&) -> TensorList { return {tanh(in[0])}; });
 TG_OP("silu", [](const TensorList& in, const Args&) -> TensorList { return {silu(in[0])}; });

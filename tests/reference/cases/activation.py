@@ -18,6 +18,16 @@ def build(fam):
                         [T(away(shape, 0.1, scale=1.5), permute=perm)], args,
                         note=note + ", |x| >= 0.1")
 
+    # kinked at both bounds: inputs kept 0.1 away from each, with values beyond both
+    for op, args, bounds, scale in [("hardtanh", {}, [-1.0, 1.0], 1.5),
+                                    ("hardtanh", {"min_val": -0.5, "max_val": 2.0},
+                                     [-0.5, 2.0], 2.0),
+                                    ("relu6", {}, [0.0, 6.0], 5.0)]:
+        for shape, perm, note in SHAPES:
+            fam.add(op, lambda shape=shape, perm=perm, bounds=bounds, scale=scale:
+                    [T(avoid(randn(shape, scale=scale), bounds, 0.1, scale=scale),
+                       permute=perm)], args, note=note + ", 0.1 away from both bounds")
+
     smooth = [("gelu", [{"approximate": "none"}, {"approximate": "tanh"}]),
               ("sigmoid", [{}]), ("tanh", [{}]), ("silu", [{}])]
     for op, arg_sets in smooth:
