@@ -13,6 +13,7 @@
 #include "data/data.h"
 #include "data/tensor_io.h"
 #include "nn/functional.h"
+#include "nn/models/models.h"
 #include "nn/nn.h"
 #include "ops/ops.h"
 #include "optim/optim.h"

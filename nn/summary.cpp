@@ -6,6 +6,7 @@
 
 #include "autograd/grad_mode.h"
 #include "nn/module.h"
+#include "nn/modules/container.h"
 
 namespace tg::nn {
 namespace {
@@ -85,6 +86,12 @@ ModelSummary summarize(Module& root, IntArrayRef input_shape, DType dtype,
 }
 
 }  // namespace detail
+
+ModelSummary summary(AnyModule& module, IntArrayRef input_shape, DType dtype) {
+  TG_CHECK(!module.is_empty(), "summary: the AnyModule is empty");
+  return detail::summarize(*module.ptr(), input_shape, dtype,
+                           [&module](const Tensor& x) { return module.forward(x); });
+}
 
 std::string ModelSummary::to_string() const {
   std::size_t name_w = 12, type_w = 12, shape_w = 14;

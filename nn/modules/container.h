@@ -250,6 +250,9 @@ class FunctionalImpl : public Module {
 };
 TG_MODULE(Functional);
 
+// The summary of a type-erased module (see summary() in nn/module.h).
+ModelSummary summary(AnyModule& module, IntArrayRef input_shape, DType dtype = kFloat32);
+
 // ---------------------------------------------------------------- template bodies
 template <class ModuleType>
 AnyModule::AnyModule(std::shared_ptr<ModuleType> module) {

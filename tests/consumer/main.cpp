@@ -1,4 +1,5 @@
-// Builds a small graph through the installed headers and checks its gradient.
+// Builds a small graph through the installed headers and checks its gradient, and runs a
+// model of the installed zoo (nn/models).
 #include <tapegrad.h>
 
 #include <cmath>
@@ -12,5 +13,8 @@ int main() {
   const bool ok = g.size() == 3 && std::abs(g[0] - 2) < 1e-12 && std::abs(g[2] - 6) < 1e-12;
   auto check = tg::gradcheck([](const tg::TensorList& in) { return (in[0] * in[0]).exp(); }, {x});
   std::cout << "gradient " << x.grad() << "\n" << check << "\n";
-  return ok && check ? 0 : 1;
+  auto net = tg::nn::models::lenet5();
+  tg::NoGradGuard no_grad;
+  const bool zoo_ok = net(tg::zeros({2, 1, 28, 28})).shape() == tg::Shape{2, 10};
+  return ok && check && zoo_ok ? 0 : 1;
 }
