@@ -11,6 +11,7 @@
 #include "autograd/tensor.h"
 #include "autograd/threads.h"
 #include "data/data.h"
+#include "data/pytorch_file.h"
 #include "data/tensor_io.h"
 #include "nn/functional.h"
 #include "nn/models/models.h"

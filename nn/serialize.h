@@ -7,12 +7,28 @@
 //   tg::nn::save(model, "lenet.safetensors");
 //   tg::nn::load(model, "lenet.safetensors");            // strict: names and shapes must match
 //   tg::nn::load(backbone, "full.npz", /*strict=*/false);  // only the entries backbone has
+//
+// libtorch's spelling, in namespace tg (any file name; the format is told by content):
+//
+//   tg::save(model, "model.pt");     tg::load(model, "model.pt");     // modules (holders too)
+//   tg::save(tensor, "t.pt");        tg::load(tensor, "t.pt");        // a tensor
+//   tg::save(tensors, "ts.pt");      tg::load(tensors, "ts.pt");      // std::vector<Tensor>
+//   (optimizers: optim/serialize.h)
+//
+// tg::save writes safetensors (npz when the name ends in .npz). tg::load reads safetensors,
+// .npz, and the files Python writes with torch.save (data/pytorch_file.h): a module loads
+// from torch.save(model.state_dict(), path), a tensor from torch.save(tensor, path). A failed
+// load (unreadable file, missing or unexpected names, a shape mismatch) throws and leaves the
+// module or tensor exactly as it was.
 #pragma once
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "autograd/tensor.h"
 #include "nn/module.h"
+#include "nn/module_holder.h"
 #include "nn/ordered_dict.h"
 
 namespace tg::nn {
@@ -54,4 +70,50 @@ void load(const std::shared_ptr<ModuleType>& module, const std::string& path,
   load(static_cast<Module&>(*module), path, strict);
 }
 
+// Reads a state dict from any supported file, telling the format by content: a torch.save
+// file (zip with data.pkl, or the legacy format), an .npz archive, or safetensors.
+OrderedDict<std::string, Tensor> read_state_dict(const std::string& path);
+
 }  // namespace tg::nn
+
+namespace tg {
+
+// The tensors of a state_dict written by Python's torch.save(model.state_dict(), path): a
+// dict of names to tensors. With `entry`, the state dict is the value under that key of a
+// top-level dict (torch.save({"model": model.state_dict(), "epoch": 3}, path) -> "model").
+// Non-tensor values throw, naming them.
+OrderedDict<std::string, Tensor> load_pytorch_state_dict(const std::string& path,
+                                                         const std::string& entry = "");
+
+void save(const nn::Module& module, const std::string& path);
+void load(nn::Module& module, const std::string& path, bool strict = true);
+template <class ModuleType>
+void save(const nn::ModuleHolder<ModuleType>& module, const std::string& path) {
+  tg::save(static_cast<const nn::Module&>(*module), path);
+}
+template <class ModuleType>
+void load(const nn::ModuleHolder<ModuleType>& module, const std::string& path,
+          bool strict = true) {
+  tg::load(static_cast<nn::Module&>(*module.get()), path, strict);
+}
+template <class ModuleType,
+          class = std::enable_if_t<std::is_base_of_v<nn::Module, ModuleType>>>
+void save(const std::shared_ptr<ModuleType>& module, const std::string& path) {
+  tg::save(static_cast<const nn::Module&>(*module), path);
+}
+template <class ModuleType,
+          class = std::enable_if_t<std::is_base_of_v<nn::Module, ModuleType>>>
+void load(const std::shared_ptr<ModuleType>& module, const std::string& path,
+          bool strict = true) {
+  tg::load(static_cast<nn::Module&>(*module), path, strict);
+}
+
+// One tensor (stored under the name "0"); loading replaces `tensor` (as libtorch's
+// torch::load(tensor, path) does) with the file's only tensor.
+void save(const Tensor& tensor, const std::string& path);
+void load(Tensor& tensor, const std::string& path);
+// A list of tensors (stored as "0", "1", ...); a torch.save'd Python list or tuple loads too.
+void save(const std::vector<Tensor>& tensors, const std::string& path);
+void load(std::vector<Tensor>& tensors, const std::string& path);
+
+}  // namespace tg

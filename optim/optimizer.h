@@ -120,6 +120,9 @@ class Optimizer {
     return state_;
   }
 
+  // The optimizer's name ("SGD", "Adam", ...), as its error messages and saved files give it.
+  const char* name() const noexcept { return name_; }
+
   OptimizerStateDict state_dict() const;
   // Restores options and state. The groups must match this optimizer's in number and sizes,
   // and state tensors must match their parameters' shapes; throws tg::Error otherwise.

@@ -88,6 +88,27 @@ inline std::unique_ptr<optim::OptimizerOptions> make_options(const std::string& 
             .weight_decay(num("weight_decay", 0))
             .initial_accumulator_value(num("initial_accumulator_value", 0))
             .eps(num("eps", 1e-10)));
+  if (kind == "nadam")
+    return std::make_unique<optim::NAdamOptions>(optim::NAdamOptions(num("lr", 2e-3))
+                                                     .betas(betas())
+                                                     .eps(num("eps", 1e-8))
+                                                     .weight_decay(num("weight_decay", 0))
+                                                     .momentum_decay(num("momentum_decay", 4e-3)));
+  if (kind == "radam")
+    return std::make_unique<optim::RAdamOptions>(optim::RAdamOptions(num("lr", 1e-3))
+                                                     .betas(betas())
+                                                     .eps(num("eps", 1e-8))
+                                                     .weight_decay(num("weight_decay", 0)));
+  if (kind == "adamax")
+    return std::make_unique<optim::AdamaxOptions>(optim::AdamaxOptions(num("lr", 2e-3))
+                                                      .betas(betas())
+                                                      .eps(num("eps", 1e-8))
+                                                      .weight_decay(num("weight_decay", 0)));
+  if (kind == "adadelta")
+    return std::make_unique<optim::AdadeltaOptions>(optim::AdadeltaOptions(num("lr", 1.0))
+                                                        .rho(num("rho", 0.9))
+                                                        .eps(num("eps", 1e-6))
+                                                        .weight_decay(num("weight_decay", 0)));
   throw Error("unknown optimizer " + kind);
 }
 
@@ -104,6 +125,15 @@ inline std::unique_ptr<optim::Optimizer> make_optimizer(
   if (kind == "rmsprop")
     return std::make_unique<optim::RMSprop>(groups,
                                             static_cast<optim::RMSpropOptions&>(*defaults));
+  if (kind == "nadam")
+    return std::make_unique<optim::NAdam>(groups, static_cast<optim::NAdamOptions&>(*defaults));
+  if (kind == "radam")
+    return std::make_unique<optim::RAdam>(groups, static_cast<optim::RAdamOptions&>(*defaults));
+  if (kind == "adamax")
+    return std::make_unique<optim::Adamax>(groups, static_cast<optim::AdamaxOptions&>(*defaults));
+  if (kind == "adadelta")
+    return std::make_unique<optim::Adadelta>(groups,
+                                             static_cast<optim::AdadeltaOptions&>(*defaults));
   return std::make_unique<optim::Adagrad>(groups, static_cast<optim::AdagradOptions&>(*defaults));
 }
 

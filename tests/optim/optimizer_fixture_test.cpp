@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "optim_fixtures.h"
@@ -55,7 +56,7 @@ double tolerance(const nlohmann::json& c) { return c["dtype"] == "float32" ? 2e-
 
 TEST(OptimFixture, TrajectoriesMatchPyTorch) {
   const auto& cases = optim_manifest()["optimizers"];
-  ASSERT_GE(cases.size(), 15u);
+  ASSERT_GE(cases.size(), 31u);
   for (const auto& c : cases) {
     const std::string name = c["name"];
     SCOPED_TRACE(name);
@@ -103,6 +104,102 @@ TEST(OptimFixture, StateDictResumeMatchesPyTorch) {
     }
     EXPECT_LE(worst, tolerance(c)) << name << ": largest relative error " << worst;
   }
+}
+
+// LBFGS: three step(closure) calls on a least-squares problem with a quartic term, plain
+// and with the strong-Wolfe line search; then the same with a save/load in the middle.
+struct LbfgsRun {
+  Tensor x, y, w, b;
+  std::unique_ptr<optim::LBFGS> optimizer;
+};
+
+LbfgsRun start_lbfgs(const nlohmann::json& c) {
+  const std::string name = c["name"];
+  const auto& o = c["options"];
+  LbfgsRun run;
+  run.x = optim_tensor(name + ".x");
+  run.y = optim_tensor(name + ".y");
+  run.w = optim_tensor(name + ".w0").clone().requires_grad_(true);
+  run.b = optim_tensor(name + ".b0").clone().requires_grad_(true);
+  optim::LBFGSOptions options(o["lr"].get<double>());
+  options.max_iter(o["max_iter"].get<int64_t>()).history_size(o["history_size"].get<int64_t>());
+  if (o.contains("max_eval")) options.max_eval(o["max_eval"].get<int64_t>());
+  if (o.contains("line_search_fn")) options.line_search_fn(o["line_search_fn"].get<std::string>());
+  run.optimizer = std::make_unique<optim::LBFGS>(std::vector<Tensor>{run.w, run.b}, options);
+  return run;
+}
+
+double lbfgs_step(LbfgsRun& run) {
+  auto closure = [&] {
+    run.optimizer->zero_grad();
+    Tensor loss = (run.x.matmul(run.w) + run.b - run.y).pow(2).mean() + run.w.pow(4).sum() * 0.1;
+    loss.backward();
+    return loss;
+  };
+  return run.optimizer->step(closure).item<double>();
+}
+
+TEST(OptimFixture, LbfgsMatchesPyTorch) {
+  const auto& cases = optim_manifest()["lbfgs"];
+  ASSERT_EQ(cases.size(), 3u);
+  for (const auto& c : cases) {
+    const std::string name = c["name"];
+    SCOPED_TRACE(name);
+    LbfgsRun run = start_lbfgs(c);
+    double worst = 0;
+    for (int k = 0; k < c["steps"].get<int>(); ++k) {
+      const double loss = lbfgs_step(run);
+      const double want = optim_tensor(name + ".loss")[k].item<double>();
+      worst = std::max(worst, std::abs(loss - want) / std::max(1.0, std::abs(want)));
+      worst = std::max(worst, max_rel_error(run.w, optim_tensor(name + ".w")[k]));
+      worst = std::max(worst, max_rel_error(run.b, optim_tensor(name + ".b")[k]));
+    }
+    EXPECT_LE(worst, 1e-9) << name << ": largest relative error " << worst;
+    const auto& state = static_cast<optim::LBFGSParamState&>(
+        *run.optimizer->state().at(run.w.impl()));
+    EXPECT_EQ(state.func_evals(), optim_tensor(name + ".func_evals").item<int64_t>());
+  }
+}
+
+TEST(OptimFixture, LbfgsResumesFromItsSavedState) {
+  for (const auto& c : optim_manifest()["lbfgs"]) {
+    const std::string name = c["name"];
+    SCOPED_TRACE(name);
+    LbfgsRun first = start_lbfgs(c);
+    lbfgs_step(first);
+    const std::string path = ::testing::TempDir() + "tg_lbfgs_" + name + ".pt";
+    tg::save(*first.optimizer, path);
+    LbfgsRun second = start_lbfgs(c);
+    {
+      NoGradGuard no_grad;
+      second.w.copy_(first.w);
+      second.b.copy_(first.b);
+    }
+    tg::load(*second.optimizer, path);
+    std::remove(path.c_str());
+    double worst = 0;
+    for (int k = 1; k < c["steps"].get<int>(); ++k) {
+      lbfgs_step(second);
+      worst = std::max(worst, max_rel_error(second.w, optim_tensor(name + ".w")[k]));
+    }
+    EXPECT_LE(worst, 1e-9) << name;
+  }
+}
+
+TEST(OptimFixture, NewOptimizersRejectBadOptions) {
+  std::vector<Tensor> p{zeros({2}).requires_grad_(true)};
+  EXPECT_THROW(optim::NAdam(p, optim::NAdamOptions(-1)), Error);
+  EXPECT_THROW(optim::NAdam(p, optim::NAdamOptions().momentum_decay(-1)), Error);
+  EXPECT_THROW(optim::RAdam(p, optim::RAdamOptions().betas(std::make_tuple(1.0, 0.9))), Error);
+  EXPECT_THROW(optim::Adamax(p, optim::AdamaxOptions().eps(-1)), Error);
+  EXPECT_THROW(optim::Adadelta(p, optim::AdadeltaOptions().rho(1.5)), Error);
+  EXPECT_THROW(optim::LBFGS(p, optim::LBFGSOptions().line_search_fn("backtracking")), Error);
+  EXPECT_THROW(optim::LBFGS(p, optim::LBFGSOptions().history_size(0)), Error);
+  std::vector<Tensor> q{zeros({2}).requires_grad_(true)};
+  EXPECT_THROW(optim::LBFGS({optim::OptimizerParamGroup(p), optim::OptimizerParamGroup(q)}),
+               Error);
+  optim::LBFGS lbfgs(p);
+  EXPECT_THROW(lbfgs.step(nullptr), Error);  // needs a closure
 }
 
 }  // namespace

@@ -11,6 +11,8 @@ fixtures_optim/optim.safetensors (the tensors), read by tests/optim/*_test.cpp:
   schedulers: <case>.lr [steps + 1, groups], <case>.momentum (OneCycleLR),
               <case>.metrics [steps] (ReduceLROnPlateau)
   clipping:   <case>.g<i>.before, <case>.g<i>.after, <case>.total_norm (0-d)
+  lbfgs:      <case>.x, .y, .w0, .b0 (the problem), .loss [steps], .w [steps, 3, 2],
+              .b [steps, 2] (after each step(closure)), .func_evals (0-d)
 """
 
 import json
@@ -35,6 +37,10 @@ OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "rmsprop": torch.optim.RMSprop,
     "adagrad": torch.optim.Adagrad,
+    "nadam": torch.optim.NAdam,
+    "radam": torch.optim.RAdam,
+    "adamax": torch.optim.Adamax,
+    "adadelta": torch.optim.Adadelta,
 }
 
 # (name, optimizer, options, dtype, groups or None)
@@ -69,7 +75,73 @@ OPTIMIZER_CASES = [
      [{"params": [0]}, {"params": [1, 2], "options": {"lr": 0.01, "weight_decay": 0.1}}]),
     ("adam_groups", "adam", {"lr": 1e-2}, "float64",
      [{"params": [0, 2]}, {"params": [1], "options": {"lr": 0.05, "amsgrad": True}}]),
+    ("nadam_default", "nadam", {"lr": 1e-2}, "float64", None),
+    ("nadam_full", "nadam",
+     {"lr": 2e-2, "betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.05,
+      "momentum_decay": 0.01}, "float64", None),
+    ("nadam_float32", "nadam", {"lr": 1e-2, "weight_decay": 1e-2}, "float32", None),
+    ("radam_default", "radam", {"lr": 1e-2}, "float64", None),
+    ("radam_rectified", "radam", {"lr": 1e-2, "betas": [0.9, 0.8], "weight_decay": 0.1},
+     "float64", None),
+    ("radam_float32", "radam", {"lr": 1e-2, "betas": [0.5, 0.7]}, "float32", None),
+    ("adamax_default", "adamax", {"lr": 1e-2}, "float64", None),
+    ("adamax_full", "adamax",
+     {"lr": 5e-2, "betas": [0.8, 0.95], "eps": 1e-3, "weight_decay": 0.1}, "float64", None),
+    ("adadelta_default", "adadelta", {"lr": 1.0}, "float64", None),
+    ("adadelta_full", "adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1},
+     "float64", None),
+    ("adadelta_groups", "adadelta", {"lr": 1.0}, "float64",
+     [{"params": [0]}, {"params": [1, 2], "options": {"lr": 0.1, "rho": 0.5}}]),
 ]
+
+# LBFGS on a smooth least-squares problem with a quartic term: (name, options).
+LBFGS_STEPS = 3
+LBFGS_CASES = [
+    ("lbfgs_default", {"lr": 1.0, "max_iter": 5, "history_size": 3}),
+    ("lbfgs_small_lr", {"lr": 0.3, "max_iter": 7, "history_size": 2, "max_eval": 6}),
+    ("lbfgs_strong_wolfe", {"lr": 1.0, "max_iter": 6, "history_size": 4,
+                            "line_search_fn": "strong_wolfe"}),
+]
+
+
+def lbfgs_problem(gen):
+    x = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(6, 2, generator=gen, dtype=torch.float64)
+    w = torch.randn(3, 2, generator=gen, dtype=torch.float64)
+    b = torch.randn(2, generator=gen, dtype=torch.float64)
+    return x, y, w, b
+
+
+def lbfgs_loss(x, y, w, b):
+    """What tests/optim/optimizer_fixture_test.cpp computes with tapegrad's ops."""
+    return (x.matmul(w) + b - y).pow(2).mean() + 0.1 * w.pow(4).sum()
+
+
+def lbfgs_case(name, options, tensors):
+    gen = torch.Generator().manual_seed(4321)
+    x, y, w0, b0 = lbfgs_problem(gen)
+    w = w0.clone().requires_grad_()
+    b = b0.clone().requires_grad_()
+    for key, value in (("x", x), ("y", y), ("w0", w0), ("b0", b0)):
+        tensors[f"{name}.{key}"] = value
+    opt = torch.optim.LBFGS([w, b], **options)
+
+    def closure():
+        opt.zero_grad()
+        loss = lbfgs_loss(x, y, w, b)
+        loss.backward()
+        return loss
+
+    losses, ws, bs = [], [], []
+    for _ in range(LBFGS_STEPS):
+        losses.append(float(opt.step(closure)))
+        ws.append(w.detach().clone())
+        bs.append(b.detach().clone())
+    tensors[f"{name}.loss"] = torch.tensor(losses, dtype=torch.float64)
+    tensors[f"{name}.w"] = torch.stack(ws)
+    tensors[f"{name}.b"] = torch.stack(bs)
+    tensors[f"{name}.func_evals"] = torch.tensor(opt.state[w]["func_evals"])
+    return {"name": name, "options": options, "steps": LBFGS_STEPS}
 
 
 def torch_options(options):
@@ -227,18 +299,20 @@ def main():
     torch.set_num_threads(1)
     tensors = {}
     manifest = {"torch": torch.__version__.split("+")[0], "optimizers": [], "schedulers": [],
-                "clip": []}
+                "clip": [], "lbfgs": []}
     for case in OPTIMIZER_CASES:
         manifest["optimizers"].append(optimizer_case(*case, tensors))
     for case in SCHEDULER_CASES:
         manifest["schedulers"].append(scheduler_case(*case, tensors))
     for case in CLIP_CASES:
         manifest["clip"].append(clip_case(*case, tensors))
+    for case in LBFGS_CASES:
+        manifest["lbfgs"].append(lbfgs_case(*case, tensors))
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "optim.json"), "w") as f:
         f.write("{\n")
         sections = []
-        for key in ("torch", "optimizers", "schedulers", "clip"):
+        for key in ("torch", "optimizers", "schedulers", "clip", "lbfgs"):
             value = manifest[key]
             if isinstance(value, list):
                 body = ",\n".join("  " + json.dumps(v) for v in value)
