@@ -1,6 +1,8 @@
 // tapegrad: include this one header to get the whole public API.
 #pragma once
+#include "autograd/accessor.h"
 #include "autograd/allocator.h"
+#include "autograd/device.h"
 #include "autograd/engine.h"
 #include "autograd/function.h"
 #include "autograd/gradcheck.h"
@@ -16,5 +18,6 @@
 #include "nn/functional.h"
 #include "nn/models/models.h"
 #include "nn/nn.h"
+#include "ops/indexing.h"
 #include "ops/ops.h"
 #include "optim/optim.h"

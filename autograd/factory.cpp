@@ -63,18 +63,19 @@ void fill(const Tensor& t, Scalar value) {
 }
 
 Tensor finish(Tensor t, const TensorOptions& options) {
-  if (options.requires_grad) t.requires_grad_(true);
+  check_device(options.device(), "tensor factory");
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
 }  // namespace
 
 Tensor empty(IntArrayRef shape, TensorOptions options) {
-  return finish(make(shape, options.dtype), options);
+  return finish(make(shape, options.dtype()), options);
 }
 
 Tensor zeros(IntArrayRef shape, TensorOptions options) {
-  Tensor t = make(shape, options.dtype, "zeros");
+  Tensor t = make(shape, options.dtype(), "zeros");
   std::memset(t.raw_data(), 0, t.numel() * itemsize(t.dtype()));
   return finish(t, options);
 }
@@ -82,7 +83,7 @@ Tensor zeros(IntArrayRef shape, TensorOptions options) {
 Tensor ones(IntArrayRef shape, TensorOptions options) { return full(shape, 1, options); }
 
 Tensor full(IntArrayRef shape, Scalar value, TensorOptions options) {
-  Tensor t = make(shape, options.dtype, "full");
+  Tensor t = make(shape, options.dtype(), "full");
   fill(t, value);
   return finish(t, options);
 }
@@ -105,8 +106,8 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
   TG_CHECK(std::isfinite(s) && std::isfinite(e) && count < 0x1.0p62, "arange: the range [", s,
            ", ", e, ") with step ", st, " has too many (or non-finite) elements");
   const int64_t n = static_cast<int64_t>(count);
-  Tensor t = make({n}, options.dtype, "arange");
-  TG_DISPATCH_ALL(options.dtype, "arange", [&] {
+  Tensor t = make({n}, options.dtype(), "arange");
+  TG_DISPATCH_ALL(options.dtype(), "arange", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(s + st * static_cast<double>(i));
   });
@@ -115,9 +116,9 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   TG_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
-  Tensor t = make({steps}, options.dtype, "linspace");
+  Tensor t = make({steps}, options.dtype(), "linspace");
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  TG_DISPATCH_FLOATING(options.dtype, "linspace", [&] {
+  TG_DISPATCH_FLOATING(options.dtype(), "linspace", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     // Like PyTorch: the second half counts back from `end` so both ends are exact.
     const int64_t half = steps / 2;
@@ -130,8 +131,8 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
 Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions options) {
   const int64_t cols = m.value_or(n);
   TG_CHECK(n >= 0 && cols >= 0, "eye: sizes must be non-negative, got ", n, " x ", cols);
-  Tensor t = zeros({n, cols}, options.dtype);
-  TG_DISPATCH_ALL(options.dtype, "eye", [&] {
+  Tensor t = zeros({n, cols}, options.dtype());
+  TG_DISPATCH_ALL(options.dtype(), "eye", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     for (int64_t i = 0; i < std::min(n, cols); ++i) p[i * cols + i] = scalar_t(1);
   });
@@ -156,13 +157,79 @@ template Tensor tensor<int64_t>(const std::vector<int64_t>&, IntArrayRef);
 template Tensor tensor<int>(const std::vector<int>&, IntArrayRef);
 
 Tensor tensor(std::initializer_list<double> values, TensorOptions options) {
-  Tensor t = make({static_cast<int64_t>(values.size())}, options.dtype, "tensor");
-  TG_DISPATCH_ALL(options.dtype, "tensor", [&] {
+  Tensor t = make({static_cast<int64_t>(values.size())}, options.dtype(), "tensor");
+  TG_DISPATCH_ALL(options.dtype(), "tensor", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     int64_t i = 0;
     for (double v : values) p[i++] = static_cast<scalar_t>(v);
   });
   return finish(t, options);
+}
+
+// Nested braced lists: every inner list must have the same length.
+template <class Outer>
+Tensor tensor_2d(const Outer& values, TensorOptions options) {
+  std::vector<double> flat;
+  int64_t cols = -1;
+  for (const auto& row : values) {
+    TG_CHECK(cols < 0 || static_cast<int64_t>(row.size()) == cols,
+             "tensor: nested lists of different lengths (", cols, " and ", row.size(), ")");
+    cols = static_cast<int64_t>(row.size());
+    for (auto v : row) flat.push_back(static_cast<double>(v));
+  }
+  const int64_t rows = static_cast<int64_t>(values.size());
+  return finish(tensor(flat, {rows, std::max<int64_t>(cols, 0)}).to(options.dtype()), options);
+}
+
+Tensor tensor(std::initializer_list<int> values, TensorOptions options) {
+  std::vector<double> v(values.begin(), values.end());
+  return finish(tensor(v).to(options.dtype()), options);
+}
+Tensor tensor(std::initializer_list<int64_t> values, TensorOptions options) {
+  std::vector<int64_t> v(values.begin(), values.end());
+  return finish(tensor(v).to(options.dtype()), options);
+}
+Tensor tensor(std::initializer_list<bool> values, TensorOptions options) {
+  std::vector<double> v(values.begin(), values.end());
+  return finish(tensor(v).to(options.dtype()), options);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<double>> values,
+              TensorOptions options) {
+  return tensor_2d(values, options);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<int>> values, TensorOptions options) {
+  return tensor_2d(values, options);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
+              TensorOptions options) {
+  TensorList planes;
+  for (const auto& plane : values) planes.push_back(tensor_2d(plane, options.dtype()));
+  TG_CHECK(!planes.empty(), "tensor: an empty nested list");
+  for (const Tensor& p : planes)
+    TG_CHECK(p.shape() == planes[0].shape(), "tensor: nested lists of different shapes (",
+             planes[0].shape(), " and ", p.shape(), ")");
+  Tensor t = empty({static_cast<int64_t>(planes.size()), planes[0].size(0), planes[0].size(1)},
+                   options.dtype());
+  for (std::size_t i = 0; i < planes.size(); ++i)
+    std::memcpy(static_cast<char*>(t.raw_data()) + i * planes[0].nbytes(), planes[i].raw_data(),
+                planes[0].nbytes());
+  return finish(t, options);
+}
+Tensor tensor(double value, TensorOptions options) { return full({}, value, options); }
+Tensor tensor(int value, TensorOptions options) { return full({}, value, options); }
+Tensor tensor(int64_t value, TensorOptions options) { return full({}, value, options); }
+
+Tensor zeros_like(const Tensor& t, TensorOptions options) { return zeros(t.shape(), options); }
+Tensor ones_like(const Tensor& t, TensorOptions options) { return ones(t.shape(), options); }
+Tensor full_like(const Tensor& t, Scalar value, TensorOptions options) {
+  return full(t.shape(), value, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef shape, const TensorOptions& options) {
+  check_device(options.device(), "from_blob");
+  Tensor t = from_blob(data, shape, options.dtype());
+  if (options.requires_grad()) t.requires_grad_(true);
+  return t;
 }
 
 Tensor from_blob(void* data, IntArrayRef shape, DType dtype, std::function<void(void*)> deleter) {

@@ -229,6 +229,7 @@ GradcheckResult gradgradcheck(const MultiOutputFn& fn, const TensorList& inputs,
   GradcheckOptions inner = opt;
   inner.raise_exception = false;
   GradcheckResult r = gradcheck(first_derivative, all, inner);
+  r.check = "gradgradcheck";
   if (!r.ok) {
     r.message = "gradgradcheck (second derivatives; inputs #" + std::to_string(n_inputs) +
                 " and up are the grad_outputs): " + r.message;

@@ -19,16 +19,18 @@ struct GradcheckOptions {
   uint64_t seed = 1234;
 };
 
-// What gradcheck found. Converts to bool; `message` names the input, the element,
-// the analytical and the numerical values on failure.
+// What gradcheck found. Converts to bool. On failure `message` says how many Jacobian
+// entries differ and reports the worst one: the input and output (with multi-indices into
+// each), its analytical and its numerical value.
 struct GradcheckResult {
   bool ok = true;
   std::string message;
+  std::string check = "gradcheck";  // or "gradgradcheck"
   explicit operator bool() const { return ok; }
 };
 
 inline std::ostream& operator<<(std::ostream& os, const GradcheckResult& r) {
-  return os << (r.ok ? "gradcheck passed" : r.message);
+  return os << (r.ok ? r.check + " passed" : r.message);
 }
 
 using MultiOutputFn = std::function<TensorList(const TensorList&)>;

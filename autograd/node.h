@@ -97,7 +97,7 @@ class Node : public std::enable_shared_from_this<Node> {
     int handle;
     uint32_t output_nr;
     PreHook fn;
-    bool retains_grad;  // retain_grad hooks run after the user's hooks
+    bool retains_grad;  // added by retain_grad(); runs in registration order
   };
   std::vector<HookEntry> pre_hooks_;
 };

@@ -173,24 +173,27 @@ void normal_(const Tensor& t, double mean, double std, Generator* gen) {
 }
 
 Tensor rand(IntArrayRef shape, TensorOptions options, Generator* gen) {
-  Tensor t = empty(shape, options.dtype);
+  check_device(options.device(), "rand");
+  Tensor t = empty(shape, options.dtype());
   uniform_(t, 0.0, 1.0, gen);
-  if (options.requires_grad) t.requires_grad_(true);
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
 Tensor randn(IntArrayRef shape, TensorOptions options, Generator* gen) {
-  Tensor t = empty(shape, options.dtype);
+  check_device(options.device(), "randn");
+  Tensor t = empty(shape, options.dtype());
   normal_(t, 0.0, 1.0, gen);
-  if (options.requires_grad) t.requires_grad_(true);
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
 Tensor randint(int64_t low, int64_t high, IntArrayRef shape, TensorOptions options,
                Generator* gen) {
+  check_device(options.device(), "randint");
   TG_CHECK(high > low, "randint: expected low < high, got [", low, ", ", high, ")");
   Generator& g = pick(gen);
-  Tensor t = empty(shape, options.dtype);
+  Tensor t = empty(shape, options.dtype());
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
   GeneratorLock lock(&g);
   fill_with(t, [&] {
@@ -214,9 +217,10 @@ Tensor randperm(int64_t n, Generator* gen) {
 
 Tensor bernoulli_scaled(IntArrayRef shape, double p, Scalar value, TensorOptions options,
                         Generator* gen) {
+  check_device(options.device(), "bernoulli_scaled");
   TG_CHECK(p >= 0.0 && p <= 1.0, "bernoulli: p must be in [0, 1], got ", p);
   Generator& g = pick(gen);
-  Tensor t = empty(shape, options.dtype);
+  Tensor t = empty(shape, options.dtype());
   // The same draws as g.uniform() < p per element, in blocks and without a branch (a branch
   // per element mispredicts on a fraction p of them).
   // uniform() = k * 2^-53 with k = bits >> 11, and k * 2^-53 < p exactly when k < ceil(p * 2^53).

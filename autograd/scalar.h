@@ -24,6 +24,16 @@ class Scalar {
     else if constexpr (std::is_same_v<T, bool>) return d_ != 0.0;
     else return static_cast<T>(integral_ ? i_ : static_cast<int64_t>(d_));
   }
+  // libtorch's names.
+  double toDouble() const { return to<double>(); }
+  float toFloat() const { return to<float>(); }
+  int64_t toLong() const { return to<int64_t>(); }
+  int toInt() const { return to<int>(); }
+  bool toBool() const { return to<bool>(); }
+  bool isFloatingPoint() const { return !integral_; }
+  bool isIntegral(bool include_bool = false) const { return integral_; }
+  // A Scalar reads as a double where one is expected (`double v = t.item();`).
+  operator double() const { return d_; }  // NOLINT: implicit by design
 
  private:
   double d_ = 0.0;

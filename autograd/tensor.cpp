@@ -36,17 +36,28 @@ int64_t Tensor::stride(int64_t dim) const {
   return impl_->strides[wrap_dim(dim, this->dim(), "stride")];
 }
 
-template <class T>
-T Tensor::item() const {
+Scalar Tensor::item() const {
   TG_CHECK(defined(), "item: the tensor is undefined");
-  TG_CHECK(numel() == 1, "item: only one-element tensors can be converted to a number, got shape ",
-           shape());
-  return TG_DISPATCH_ALL(dtype(), "item", [&] { return static_cast<T>(*data_ptr<scalar_t>()); });
+  if (is_floating(dtype())) return Scalar(item<double>());
+  if (dtype() == DType::Bool) return Scalar(item<bool>());
+  return Scalar(item<int64_t>());
 }
-template float Tensor::item<float>() const;
-template double Tensor::item<double>() const;
-template int64_t Tensor::item<int64_t>() const;
-template bool Tensor::item<bool>() const;
+
+namespace detail {
+void throw_undefined(const char* what) {
+  throw Error(format_message(what, ": the tensor is undefined (a default-constructed Tensor, or "
+                             "a gradient that was never computed or was reset by zero_grad)"));
+}
+}  // namespace detail
+
+Device Tensor::device() const {
+  if (!impl_) detail::throw_undefined("device");
+  return Device(DeviceType::CPU);
+}
+
+TensorOptions Tensor::options() const {  // as libtorch: without requires_grad
+  return TensorOptions(dtype());
+}
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {

@@ -231,6 +231,13 @@ void Module::zero_grad(bool set_to_none) {
   }
 }
 
+void Module::to(Device device, bool) { check_device(device, "Module::to"); }
+
+void Module::to(Device device, DType dtype, bool) {
+  check_device(device, "Module::to");
+  to(dtype);
+}
+
 void Module::to(DType dtype) {
   TG_CHECK(is_floating(dtype), "Module::to: expected a floating dtype, got ", dtype);
   for (auto& item : parameters_) convert_in_place(item.value(), dtype);

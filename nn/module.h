@@ -113,6 +113,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // Converts floating parameters and buffers (and their grads) to `dtype` in place: the
   // same tensor handles, still leaves, now holding converted data.
   virtual void to(DType dtype);
+  // Moves to a device: the CPU keeps everything where it is (and converts to `dtype` when
+  // given); any other device throws tg::Error.
+  void to(Device device, bool non_blocking = false);
+  void to(Device device, DType dtype, bool non_blocking = false);
 
   // ---- state
   // Parameters, then persistent buffers, each recursively, under their dotted names.

@@ -58,6 +58,12 @@ class ModuleHolder : detail::ModuleHolderIndicator {
   bool is_empty() const noexcept { return impl_ == nullptr; }
   explicit operator bool() const noexcept { return !is_empty(); }
 
+  // Indexes the contained module (`seq[1]` for a Sequential, `dict["fc"]` for a ModuleDict).
+  template <class Arg>
+  decltype(auto) operator[](Arg&& arg) {
+    return (*get())[std::forward<Arg>(arg)];
+  }
+
   // Calls the module's forward. A forward that maps one Tensor to one Tensor goes through
   // the module's forward pre-hooks and forward hooks.
   template <class... Args>

@@ -2,10 +2,12 @@
 // scatter_add) every output element is written by one task, which adds its contributions
 // in index order, so repeated indices accumulate deterministically without atomics.
 #include "ops/index.h"
+#include "ops/indexing.h"
 
 #include <array>
 #include <vector>
 
+#include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/internal.h"
 #include "ops/iter.h"
@@ -268,6 +270,63 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
       });
 }
 
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+  TG_CHECK(t.defined() && src.defined(), "scatter: the input or src is undefined");
+  check_index("scatter", index);
+  Tensor hits;
+  {
+    NoGradGuard no_grad;
+    hits = gt(scatter_add(zeros(t.shape(), kInt64), dim, index, ones(index.shape(), kInt64)), 0);
+  }
+  if (t.dtype() == kBool) {
+    NoGradGuard no_grad;
+    Tensor written = scatter_add(zeros(t.shape(), kInt64), dim, index, src.to(kInt64));
+    return where(hits, gt(written, 0), t);
+  }
+  Tensor written = scatter_add(zeros_like(t), dim, index, src.to(t.dtype()));
+  return where(hits, written, t);
+}
+
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, Scalar value) {
+  TG_CHECK(t.defined(), "scatter: the input is undefined");
+  check_index("scatter", index);
+  Tensor hits;
+  {
+    NoGradGuard no_grad;
+    hits = gt(scatter_add(zeros(t.shape(), kInt64), dim, index, ones(index.shape(), kInt64)), 0);
+  }
+  return masked_fill(t, hits, value);
+}
+
+Tensor nonzero(const Tensor& t) {
+  TG_CHECK(t.defined(), "nonzero: the tensor is undefined");
+  const std::vector<bool> v = t.to_vector<bool>();
+  const Shape shape = t.shape();
+  std::vector<int64_t> out;
+  int64_t n = 0;
+  Shape pos = Shape::filled(shape.size(), 0);
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (v[k]) {
+      out.insert(out.end(), pos.begin(), pos.end());
+      ++n;
+    }
+    for (int d = shape.size() - 1; d >= 0; --d) {  // odometer over the row-major positions
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+  Tensor r = zeros({n, static_cast<int64_t>(shape.size())}, kInt64);
+  if (!out.empty()) std::copy(out.begin(), out.end(), r.data_ptr<int64_t>());
+  return r;
+}
+
+Tensor masked_select(const Tensor& t, const Tensor& mask) {
+  TG_CHECK(t.defined() && mask.defined(), "masked_select: the input or the mask is undefined");
+  TG_CHECK(mask.dtype() == kBool, "masked_select: expected a bool mask, got ", mask.dtype());
+  const Shape shape = detail::broadcast_shapes(t.shape(), mask.shape(), "masked_select");
+  return t.expand(shape).index({mask.expand(shape)});
+}
+
 Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value) {
   TG_CHECK(t.defined() && mask.defined(), "masked_fill: the input or the mask is undefined");
   TG_CHECK(mask.dtype() == kBool, "masked_fill: expected a bool mask, got ", mask.dtype());
@@ -300,7 +359,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
            " broadcasts the tensor's shape ", this->shape(), " to ", shape,
            "; in place, the tensor's shape cannot change");
   return detail::inplace(
-      *this, "masked_fill_", [&](const Tensor& s) { return masked_fill(s, mask, value); },
+      *this, "masked_fill_", [&](const Tensor& s) { return tg::masked_fill(s, mask, value); },
       [&] {
         TG_DISPATCH_ALL(dtype(), "masked_fill_", [&] {
           const scalar_t v = value.to<scalar_t>();

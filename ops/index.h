@@ -17,6 +17,15 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
 // A copy of t with src[i][j][k] added to out[index[i][j][k]][j][k] (for dim 0), for every
 // position of index; index may not exceed src's sizes, nor t's sizes at the other dims.
 Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+// A copy of t with src[i][j][k] written to out[index[i][j][k]][j][k] (for dim 0), or `value`
+// at those positions. Differentiable in t and src. A position that several index entries
+// name (undefined order in PyTorch) receives the sum of their src values.
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, Scalar value);
+// Positions of the non-zero elements, [count, t.dim()] int64 in row-major order.
+Tensor nonzero(const Tensor& t);
+// The elements of t where the bool mask (broadcast with t) is true, as a 1-d tensor.
+Tensor masked_select(const Tensor& t, const Tensor& mask);
 // t with `value` where the bool `mask` (broadcast with t) is true.
 Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value);
 // int64 one-hot encoding with a new last dim of num_classes (-1: max(t) + 1). No grad.

@@ -4,7 +4,6 @@
 #include "ops/elementwise.h"
 
 namespace tg::nn {
-namespace {
 
 void check_p(double p, const char* op) {
   TG_CHECK(p >= 0.0 && p <= 1.0, op, ": dropout probability has to be between 0 and 1, got ", p);
@@ -28,8 +27,6 @@ Tensor apply_mask(Tensor& input, double p, bool inplace, const Shape& mask_shape
   input.copy_(out);
   return input;
 }
-
-}  // namespace
 
 DropoutImpl::DropoutImpl(const DropoutOptions& options_) : options(options_) {
   check_p(options.p(), "Dropout");
@@ -64,3 +61,52 @@ void Dropout2dImpl::pretty_print(std::ostream& stream) const {
 }
 
 }  // namespace tg::nn
+
+namespace tg::nn {
+
+FeatureDropoutImpl::FeatureDropoutImpl(const DropoutOptions& options_) : options(options_) {
+  check_p(options.p(), "FeatureDropout");
+}
+
+Tensor FeatureDropoutImpl::forward(Tensor input) {
+  return tg::feature_dropout(input, options.p(), is_training());
+}
+
+void FeatureDropoutImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "tg::nn::FeatureDropout(p=" << options.p()
+         << ", inplace=" << options.inplace() << ")";
+}
+
+namespace functional {
+Tensor dropout(Tensor input, const DropoutFuncOptions& options) {
+  check_p(options.p(), "dropout");
+  if (!options.training() || options.p() == 0.0) return input;
+  return apply_mask(input, options.p(), options.inplace(), input.shape(), "dropout");
+}
+Tensor dropout2d(Tensor input, const DropoutFuncOptions& options) {
+  TG_CHECK(input.dim() == 3 || input.dim() == 4, "dropout2d: expected a 3-d (N, C, L) or 4-d "
+           "(N, C, H, W) input, got shape ", input.shape());
+  return tg::feature_dropout(input, options.p(), options.training());
+}
+}  // namespace functional
+
+}  // namespace tg::nn
+
+namespace tg {
+
+Tensor dropout(const Tensor& input, double p, bool train) {
+  return nn::functional::dropout(input, nn::functional::DropoutFuncOptions().p(p).training(train));
+}
+
+Tensor feature_dropout(const Tensor& input, double p, bool train) {
+  TG_CHECK(input.dim() >= 2, "feature_dropout: expected an input with a channel dim (N, C, *), "
+           "got shape ", input.shape());
+  nn::check_p(p, "feature_dropout");
+  if (!train || p == 0.0) return input;
+  Shape mask_shape = input.shape();
+  for (int d = 2; d < mask_shape.size(); ++d) mask_shape[d] = 1;
+  Tensor x = input;
+  return nn::apply_mask(x, p, false, mask_shape, "feature_dropout");
+}
+
+}  // namespace tg

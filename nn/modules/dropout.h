@@ -37,4 +37,38 @@ class Dropout2dImpl : public Module {
 };
 TG_MODULE(Dropout2d);
 
+// Zeroes whole channels (dim 1) of an input of any rank >= 2, as libtorch's FeatureDropout.
+class FeatureDropoutImpl : public Module {
+ public:
+  explicit FeatureDropoutImpl(double p) : FeatureDropoutImpl(DropoutOptions(p)) {}
+  explicit FeatureDropoutImpl(const DropoutOptions& options = {});
+  Tensor forward(Tensor input);
+  void pretty_print(std::ostream& stream) const override;
+  DropoutOptions options;
+};
+TG_MODULE(FeatureDropout);
+
+// Helpers shared by the dropout layers and functions (not public API).
+void check_p(double p, const char* op);
+Tensor apply_mask(Tensor& input, double p, bool inplace, const Shape& mask_shape, const char* op);
+
+namespace functional {
+struct DropoutFuncOptions {
+  TG_ARG(double, p) = 0.5;
+  TG_ARG(bool, training) = true;
+  TG_ARG(bool, inplace) = false;
+};
+using Dropout2dFuncOptions = DropoutFuncOptions;
+// F::dropout(x, F::DropoutFuncOptions().p(0.2).training(is_training())).
+Tensor dropout(Tensor input, const DropoutFuncOptions& options = {});
+Tensor dropout2d(Tensor input, const DropoutFuncOptions& options = {});
+}  // namespace functional
+
 }  // namespace tg::nn
+
+namespace tg {
+// libtorch's free forms: elements (dropout) or channels (feature_dropout) zeroed with
+// probability p when train is true, the rest scaled by 1 / (1 - p).
+Tensor dropout(const Tensor& input, double p, bool train);
+Tensor feature_dropout(const Tensor& input, double p, bool train);
+}  // namespace tg

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "tapegrad.h"
@@ -18,6 +19,20 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 }  // namespace
+
+TEST(RoughEdges, UndefinedTensorMetadataThrows) {
+  Tensor p = ones({2}).requires_grad_();
+  (p * 2.0).sum().backward();
+  p.mutable_grad() = Tensor();  // as zero_grad(set_to_none) leaves it
+  EXPECT_NE(error_of([&] { (void)p.grad().shape(); }).find("undefined"), std::string::npos);
+  Tensor u;
+  EXPECT_THROW((void)u.sizes(), Error);
+  EXPECT_THROW((void)u.dim(), Error);
+  EXPECT_THROW((void)u.numel(), Error);
+  EXPECT_THROW((void)u.dtype(), Error);
+  EXPECT_THROW((void)u.size(0), Error);
+  EXPECT_THROW((void)u.is_contiguous(), Error);
+}
 
 TEST(RoughEdges, OneCycleLRRejectsAOneStepWarmup) {
   Tensor w = zeros({1}).requires_grad_();
@@ -73,6 +88,12 @@ TEST(RoughEdges, GradcheckReportsTheWorstElementAndTheCount) {
   EXPECT_NE(r.message.find("input[1, 2]"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("analytical 7"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("numerical 2"), std::string::npos) << r.message;
+
+  auto ok = gradgradcheck([](const TensorList& in) { return (in[0] * in[0]).sum(); }, {x});
+  ASSERT_TRUE(ok);
+  std::ostringstream os;
+  os << ok;
+  EXPECT_EQ(os.str(), "gradgradcheck passed");
 }
 
 TEST(RoughEdges, ConvErrorsShowWholeKernelsAndTheUsersShape) {

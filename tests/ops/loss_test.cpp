@@ -103,7 +103,7 @@ TEST(LossOps, BinaryAndBoxErrors) {
   });
   expect_error_naming("sigmoid_focal_loss", [&] { sigmoid_focal_loss(p, rand({3})); });
   expect_error_naming("dice_loss", [&] {
-    dice_loss(randn({4}), tensor(std::vector<int64_t>{1}, {}));  // needs [N, C, ...]
+    dice_loss(randn({4}), scalar_tensor(1, kInt64));  // needs [N, C, ...]
   });
   expect_error_naming("dice_loss", [&] { dice_loss(randn({2, 3, 4}), labels({0, 1})); });
   Tensor boxes = tensor(std::vector<float>{0, 0, 1, 1, 1, 1, 3, 2}, {2, 4});
