@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/random.h"
+#include "autograd/str.h"
 #include "autograd/tensor.h"
 #include "autograd/threads.h"
 #include "data/data.h"
