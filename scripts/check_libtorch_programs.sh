@@ -12,6 +12,13 @@ if [ ! -f /usr/include/torch/csrc/api/include/torch/torch.h ]; then
 fi
 out=${TMPDIR:-/tmp}/tapegrad-libtorch-check
 mkdir -p "$out"
+# The programs that train on MNIST read ./data; libtorch reads only uncompressed IDX files,
+# so Debian's Fashion-MNIST files (the same format) are unpacked there once.
+mkdir -p "$out/data"
+for gz in /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
+  raw="$out/data/$(basename "$gz" .gz)"
+  [ -f "$raw" ] || gunzip -c "$gz" > "$raw"
+done
 programs=("$@")
 [ ${#programs[@]} -eq 0 ] && programs=(tests/libtorch/*.cpp)
 status=0
