@@ -37,7 +37,7 @@ void* mapping_of(void* block) {
 }
 void unmap_block(void* block, std::size_t bytes) { munmap(mapping_of(block), bytes + kMaxShift); }
 
-bool is_large(std::size_t nbytes) {
+[[maybe_unused]] bool is_large(std::size_t nbytes) {
 #ifdef TG_ALLOCATOR_PASS_THROUGH
   (void)nbytes;
   return false;
@@ -48,7 +48,7 @@ bool is_large(std::size_t nbytes) {
 
 // Large sizes rounded up to one of eight classes per power of two (at most 12.5% waste),
 // so that blocks of nearly equal sizes are shared.
-std::size_t size_class(std::size_t nbytes) {
+[[maybe_unused]] std::size_t size_class(std::size_t nbytes) {
   std::size_t top = std::size_t{1} << (63 - __builtin_clzll(nbytes));
   const std::size_t granule = std::max(kMinGranule, top / 8);
   return (nbytes + granule - 1) / granule * granule;
@@ -168,19 +168,31 @@ BlockCache& cache() {
 }  // namespace
 
 void* allocate(std::size_t nbytes) {
+#ifdef TG_ALLOCATOR_PASS_THROUGH
+  // Plain aligned malloc of exactly nbytes: no pool, so ASan sees every block and its bounds.
+  void* block = nullptr;
+  if (posix_memalign(&block, 64, nbytes) != 0 || (!block && nbytes != 0)) throw std::bad_alloc();
+  return block;
+#else
   if (is_large(nbytes)) return cache().take(size_class(nbytes));
   void* p = scalable_aligned_malloc(nbytes, 64);
   if (!p) throw std::bad_alloc();
   return p;
+#endif
 }
 
 void release(void* p, std::size_t nbytes) noexcept {
   if (!p) return;
+#ifdef TG_ALLOCATOR_PASS_THROUGH
+  (void)nbytes;
+  std::free(p);
+#else
   if (is_large(nbytes)) {
     cache().give_back(p, size_class(nbytes));
     return;
   }
   scalable_aligned_free(p);
+#endif
 }
 
 Stats stats() { return cache().stats(); }

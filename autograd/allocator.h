@@ -10,8 +10,9 @@
 //
 // The cache holds at most cache_limit() bytes of free blocks (default 1 GiB, environment
 // variable TG_CACHE_LIMIT_MB, or set_cache_limit); beyond it the largest free blocks go back
-// to the system. Under AddressSanitizer everything goes to the scalable allocator, so that
-// use-after-free of tensor memory stays detectable.
+// to the system. Under AddressSanitizer every buffer is a plain aligned malloc of exactly its
+// size (no cache, no pool, no inline storage), so ASan sees out-of-bounds reads and writes and
+// use-after-free of tensor memory.
 #pragma once
 #include <cstddef>
 

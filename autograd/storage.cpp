@@ -9,10 +9,27 @@
 #include <cstdlib>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TG_STORAGE_NO_INLINE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TG_STORAGE_NO_INLINE 1
+#endif
+#endif
+
 namespace tg {
+namespace {
+// Under AddressSanitizer every storage is its own heap block of exactly its size, so a read
+// past the end of any tensor lands in a redzone and is reported.
+#ifdef TG_STORAGE_NO_INLINE
+constexpr bool kInlineSmall = false;
+#else
+constexpr bool kInlineSmall = true;
+#endif
+}  // namespace
 
 Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
-  if (nbytes <= kInlineBytes) {
+  if (kInlineSmall && nbytes <= kInlineBytes) {
     const auto raw = reinterpret_cast<std::uintptr_t>(inline_);
     data_ = reinterpret_cast<void*>((raw + 63) & ~std::uintptr_t(63));
     inline_storage_ = true;

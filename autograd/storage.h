@@ -38,6 +38,7 @@ class Storage {
 
 // Allocates a Storage (and below, a TensorImpl) from TBB's scalable allocator: autograd
 // creates several small objects per op, and the default malloc dominated their cost.
+// Throws tg::Error naming the byte count when the memory cannot be had.
 std::shared_ptr<Storage> make_storage(std::size_t nbytes);
 
 }  // namespace tg

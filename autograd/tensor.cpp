@@ -77,13 +77,13 @@ template std::vector<bool> Tensor::to_vector<bool>() const;
 
 // ---------------------------------------------------------------- autograd state
 
-Tensor& Tensor::requires_grad_(bool requires) {
+Tensor& Tensor::requires_grad_(bool on) {
   TG_CHECK(defined(), "requires_grad_: the tensor is undefined");
-  TG_CHECK(is_leaf() || requires, "requires_grad_: you can only change requires_grad of leaf "
+  TG_CHECK(is_leaf() || on, "requires_grad_: you can only change requires_grad of leaf "
            "tensors; use detach() to get a tensor that does not require grad");
-  TG_CHECK(!requires || is_floating(dtype()), "requires_grad_: only floating-point tensors can "
+  TG_CHECK(!on || is_floating(dtype()), "requires_grad_: only floating-point tensors can "
            "require gradients, this one is ", dtype());
-  impl_->requires_grad = requires;
+  impl_->requires_grad = on;
   return *this;
 }
 

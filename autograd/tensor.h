@@ -83,7 +83,7 @@ class Tensor {
 
   // ---- autograd
   bool requires_grad() const;
-  Tensor& requires_grad_(bool requires = true);
+  Tensor& requires_grad_(bool on = true);
   const Tensor& grad() const;
   Tensor& mutable_grad();
   void set_grad(Tensor g) const;
@@ -98,7 +98,7 @@ class Tensor {
   Tensor& detach_();
   // The values without history (shares storage), as libtorch's .data().
   Tensor data() const { return detach(); }
-  Tensor& set_requires_grad(bool requires) { return requires_grad_(requires); }
+  Tensor& set_requires_grad(bool on) { return requires_grad_(on); }
   void retain_grad() const;
   bool retains_grad() const;
   // Runs `hook(grad)` when this tensor's gradient is computed; a defined return value
