@@ -545,8 +545,10 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
 
   // Small outputs run their panels across image boundaries (forward_across_images); only
   // worth it where the narrow panel is a good part of an image (measured slower on a
-  // 56 x 56 1x1 layer, where it is one panel in 66).
-  if (groups == 1 && blocks_per_image == 1 && P % ks.nr != 0 && P < 8 * ks.nr && g.batch > 1) {
+  // 56 x 56 1x1 layer, where it is one panel in 66). A panel there spans at most two images,
+  // which holds only when an image has at least nr positions.
+  if (groups == 1 && blocks_per_image == 1 && P % ks.nr != 0 && P > ks.nr && P < 8 * ks.nr &&
+      g.batch > 1) {
     forward_across_images(ks, g, x, packed.data(), blocks, bias, direct, y);
     return;
   }

@@ -237,6 +237,24 @@ TEST(ConvFast, LargeBatchesOfSmallImages) {
   expect_matches_reference<double>(Path::im2col, conv2d(16, 8, 14, 12, 5, 1, 2), true, 1501);
 }
 
+// Many images per task (the forward splits the batch into at most 12 tasks) whose outputs
+// are smaller than a panel (1x1 to 4x4 positions): a panel of positions covers three images
+// or more. These once came out as garbage (a DCGAN's discriminator on 28x28 images, batch 64).
+TEST(ConvFast, ManyImagesSmallerThanAPanel) {
+  for (int64_t batch : {25, 37, 64}) {
+    for (int64_t size : {1, 2, 3, 5, 7}) {
+      const ConvGeometry strided = conv2d(batch, 5, size, 7, 3, 2, 1);
+      expect_matches_reference<float>(Path::im2col, strided, true, 1700 + batch + size);
+      expect_matches_reference<double>(Path::dispatch, strided, false, 1800 + batch + size);
+      const ConvGeometry same = conv2d(batch, 4, size, 6, 3, 1, 1);
+      expect_matches_reference<float>(Path::dispatch, same, false, 1900 + batch + size);
+    }
+  }
+  // The discriminator's and generator's layers that showed it, at the size they ran.
+  expect_matches_reference<float>(Path::dispatch, conv2d(64, 128, 7, 256, 4, 2, 1), false, 2000);
+  expect_matches_reference<float>(Path::dispatch, conv2d(64, 256, 3, 1, 3, 1, 0), false, 2001);
+}
+
 // An output beyond 64 MiB written in one depth block: its stores bypass the caches (when
 // 64-byte aligned, as tensor storage is; std::vector's memory need not be, so the output here
 // is allocated aligned).
