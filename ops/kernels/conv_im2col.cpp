@@ -453,12 +453,12 @@ class Columns {
 // ------------------------------------------------------------------ forward
 
 // The forward of one group when an image's positions are not a whole number of panels
-// (small outputs: 14 x 14 = 4 panels and 4 columns): panels run on across image boundaries,
-// so the only narrow panel is the last of a task, not the last of every image (on a 5x5
-// layer over 14 x 14 images the narrow tile took 10% of the time for 2% of the work). A
-// task owns a fixed chunk of images; a panel that straddles two images gathers from both
-// and is computed into a staging tile, then copied out. Each output is computed exactly as
-// in the per-image loop.
+// (small outputs: 14 x 14 = 4 panels and 4 columns; 4 x 4 = a third of one): panels run on
+// across image boundaries, so the only narrow panel is the last of a task, not the last of
+// every image (on a 5x5 layer over 14 x 14 images the narrow tile took 10% of the time for
+// 2% of the work). A task owns a fixed chunk of images; a panel that spans several images
+// gathers a segment of columns from each and is computed into a staging tile, then copied
+// out. Each output is computed exactly as in the per-image loop.
 template <class T>
 void forward_across_images(const KernelSet<T>& ks, const ConvGeometry& g, const T* x,
                            const T* packed, const DepthBlocks& blocks, const T* bias,
@@ -467,17 +467,23 @@ void forward_across_images(const KernelSet<T>& ks, const ConvGeometry& g, const 
   const int64_t K = cin * g.kernel_spatial(), P = g.out_spatial(), Q = g.in_spatial();
   const int64_t rows = g.out[0] * g.out[1];
   const int64_t tasks = std::min(g.batch, kTargetTasks);
+  // A panel of nr positions touches at most this many images (one more than fit whole).
+  const int64_t max_images = ks.nr / P + 2;
+  struct Segment {
+    int64_t image, j0, col, len, run0, nruns;
+  };
   run_tasks(tasks, [&](int64_t task) {
     const int64_t n0 = chunk_begin(task, g.batch, tasks);
     const int64_t n1 = chunk_begin(task + 1, g.batch, tasks);
     ScratchLease<T, PanelTag> panel(blocks.depth * ks.nr);
     ScratchLease<Run, RunsTag> runs(2 * ks.nr);
     ScratchLease<T, StageTag> stage(cout * ks.nr);
-    // The regions of the image in hand and of the next one, in alternating slots.
-    std::optional<Columns<T>> slot[2];
-    int64_t slot_image[2] = {-1, -1};
+    // The regions of the images of the panel in hand (and of the next), in slots taken in
+    // turn: the images of one panel are consecutive, so they never share a slot.
+    std::vector<std::optional<Columns<T>>> slot(static_cast<size_t>(max_images));
+    std::vector<int64_t> slot_image(static_cast<size_t>(max_images), -1);
     auto columns_of = [&](int64_t n) -> const Columns<T>& {
-      const int s = static_cast<int>(n % 2);
+      const auto s = static_cast<size_t>(n % max_images);
       if (slot_image[s] != n) {
         slot[s].reset();
         slot[s].emplace(ks, g, x + n * cin * Q, cin, 0, rows, direct);
@@ -485,37 +491,42 @@ void forward_across_images(const KernelSet<T>& ks, const ConvGeometry& g, const 
       }
       return *slot[s];
     };
+    std::vector<Segment> segments;
     const int64_t total = (n1 - n0) * P;
     for (int64_t q0 = 0; q0 < total; q0 += ks.nr) {
       const int64_t width = std::min<int64_t>(ks.nr, total - q0);
-      const int64_t n = n0 + q0 / P, j0 = q0 % P;
-      const int64_t first = std::min(width, P - j0), second = width - first;
-      const Columns<T>& here = columns_of(n);
-      const int64_t runs_here = here.runs_for(j0, first, runs.data());
-      int64_t runs_next = 0;
-      if (second > 0) {
-        runs_next = columns_of(n + 1).runs_for(0, second, runs.data() + runs_here);
-        for (int64_t r = runs_here; r < runs_here + runs_next; ++r) runs.data()[r].dst += first;
+      segments.clear();
+      int64_t nruns = 0;
+      for (int64_t col = 0; col < width;) {
+        const int64_t n = n0 + (q0 + col) / P, j0 = (q0 + col) % P;
+        const int64_t len = std::min(width - col, P - j0);
+        const int64_t count = columns_of(n).runs_for(j0, len, runs.data() + nruns);
+        for (int64_t r = nruns; r < nruns + count; ++r) runs.data()[r].dst += col;
+        segments.push_back({n, j0, col, len, nruns, count});
+        nruns += count;
+        col += len;
       }
-      T* c = second > 0 ? stage.data() : y + n * cout * P + j0;
-      const int64_t ldc = second > 0 ? ks.nr : P;
+      const bool staged = segments.size() > 1;
+      const Segment& front = segments.front();
+      T* c = staged ? stage.data() : y + front.image * cout * P + front.j0;
+      const int64_t ldc = staged ? ks.nr : P;
       const int64_t ld = panel_width(ks, width);
       for (int64_t p = 0; p < blocks.count; ++p) {
         const int64_t k0 = blocks.begin(p), k1 = k0 + blocks.size(p, K);
-        if (second == 0) {
-          here.gather(ks, k0, k1, runs.data(), runs_here, width, ld, panel.data(), ld);
-        } else {  // the first image's columns, then the second's (and the zero padding)
-          here.gather(ks, k0, k1, runs.data(), runs_here, first, first, panel.data(), ld);
-          columns_of(n + 1).gather(ks, k0, k1, runs.data() + runs_here, runs_next, width, ld,
-                                   panel.data(), ld);
+        for (const Segment& seg : segments) {
+          const int64_t end = seg.col + seg.len;
+          const bool last = end == width;  // it also clears the panel's padding columns
+          columns_of(seg.image).gather(ks, k0, k1, runs.data() + seg.run0, seg.nruns, end,
+                                       last ? ld : end, panel.data(), ld);
         }
         multiply_panel(ks, packed, cout, K, blocks, p, panel.data(), c, ldc, width, bias);
       }
-      if (second > 0) {
-        for (int64_t co = 0; co < cout; ++co) {
-          const T* src = stage.data() + co * ks.nr;
-          std::copy(src, src + first, y + (n * cout + co) * P + j0);
-          std::copy(src + first, src + width, y + ((n + 1) * cout + co) * P);
+      if (staged) {
+        for (const Segment& seg : segments) {
+          for (int64_t co = 0; co < cout; ++co) {
+            const T* src = stage.data() + co * ks.nr + seg.col;
+            std::copy(src, src + seg.len, y + (seg.image * cout + co) * P + seg.j0);
+          }
         }
       }
     }
@@ -545,9 +556,8 @@ void forward_packed(const ConvGeometry& g, const T* x, const WeightAt& weight_at
 
   // Small outputs run their panels across image boundaries (forward_across_images); only
   // worth it where the narrow panel is a good part of an image (measured slower on a
-  // 56 x 56 1x1 layer, where it is one panel in 66). A panel there spans at most two images,
-  // which holds only when an image has at least nr positions.
-  if (groups == 1 && blocks_per_image == 1 && P % ks.nr != 0 && P > ks.nr && P < 8 * ks.nr &&
+  // 56 x 56 1x1 layer, where it is one panel in 66).
+  if (groups == 1 && blocks_per_image == 1 && P % ks.nr != 0 && P < 8 * ks.nr &&
       g.batch > 1) {
     forward_across_images(ks, g, x, packed.data(), blocks, bias, direct, y);
     return;
