@@ -20,20 +20,53 @@ LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
   }
 }
 
+LRScheduler::LRScheduler(Optimizer& optimizer, const std::vector<double>& lrs)
+    : optimizer_(optimizer) {
+  auto& groups = optimizer_.param_groups();
+  TG_CHECK(lrs.size() == groups.size(), "LRScheduler: got ", lrs.size(),
+           " learning rates for ", groups.size(), " parameter groups");
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    groups[i].options().set_lr(lrs[i]);
+    if (!groups[i].initial_lr()) groups[i].set_initial_lr(lrs[i]);
+    base_lrs_.push_back(*groups[i].initial_lr());
+  }
+}
+
 void LRScheduler::initial_step() {
   step_count_ = 0;
   step();
 }
 
-void LRScheduler::step() {
+void LRScheduler::step() { advance(nullptr); }
+
+void LRScheduler::step(double epoch) { advance(&epoch); }
+
+void LRScheduler::advance(const double* epoch) {
   ++step_count_;
-  ++last_epoch_;
-  const std::vector<double> lrs = get_lr();
-  auto& groups = optimizer_.param_groups();
-  TG_CHECK(lrs.size() == groups.size(), "LRScheduler: got ", lrs.size(),
-           " learning rates for ", groups.size(), " parameter groups");
-  for (std::size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lrs[i]);
+  std::vector<double> lrs;
+  if (epoch == nullptr) {
+    ++last_epoch_;
+    lrs = get_lr();
+  } else {
+    last_epoch_ = whole_epoch(*epoch);
+    auto closed = closed_form_lr();
+    lrs = closed ? std::move(*closed) : get_lr();
+  }
+  set_lrs(lrs);
   last_lr_ = current_lrs();
+}
+
+int64_t LRScheduler::whole_epoch(double epoch) const {
+  TG_CHECK(epoch >= 0 && epoch <= 9007199254740992.0 && std::floor(epoch) == epoch, name(),
+           ": step(epoch) expects a whole epoch >= 0, got ", epoch);
+  return static_cast<int64_t>(epoch);
+}
+
+void LRScheduler::set_lrs(const std::vector<double>& lrs) {
+  auto& groups = optimizer_.param_groups();
+  TG_CHECK(lrs.size() == groups.size(), name(), ": got ", lrs.size(), " learning rates for ",
+           groups.size(), " parameter groups");
+  for (std::size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lrs[i]);
 }
 
 std::vector<double> LRScheduler::current_lrs() const {
@@ -42,11 +75,61 @@ std::vector<double> LRScheduler::current_lrs() const {
   return out;
 }
 
+void LRScheduler::visit_state(SchedulerStateIO& io) {
+  io.field("base_lrs", base_lrs_);
+  io.field("last_epoch", last_epoch_);
+  io.field("_step_count", step_count_);
+  io.field("_last_lr", last_lr_);
+}
+
+SchedulerStateDict LRScheduler::state_dict() const {
+  SchedulerStateDict state;
+  state.scheduler = name();
+  SchedulerStateIO io(state, /*loading=*/false, optimizer_.param_groups().size());
+  // Saving only reads the fields: visit_state is shared with loading.
+  const_cast<LRScheduler*>(this)->visit_state(io);
+  return state;
+}
+
+void LRScheduler::load_state_dict(const SchedulerStateDict& state) {
+  TG_CHECK(state.scheduler == name(), name(), ".load_state_dict: the state is a ",
+           state.scheduler, "'s");
+  SchedulerStateDict backup = state_dict();
+  SchedulerStateDict incoming = state;
+  const std::size_t groups = optimizer_.param_groups().size();
+  try {
+    SchedulerStateIO io(incoming, /*loading=*/true, groups);
+    visit_state(io);
+    check_arguments();
+  } catch (...) {
+    SchedulerStateIO io(backup, /*loading=*/true, groups);
+    visit_state(io);
+    throw;
+  }
+}
+
 // ---------------------------------------------------------------- StepLR
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
-  TG_CHECK(step_size > 0, "StepLR: step_size must be positive, got ", step_size);
+  check_arguments();
   initial_step();
+}
+
+void StepLR::check_arguments() const {
+  TG_CHECK(step_size_ > 0, "StepLR: step_size must be positive, got ", step_size_);
+}
+
+std::optional<std::vector<double>> StepLR::closed_form_lr() const {
+  std::vector<double> lrs;
+  const double k = static_cast<double>(last_epoch_ / step_size_);
+  for (double base : base_lrs_) lrs.push_back(base * std::pow(gamma_, k));
+  return lrs;
+}
+
+void StepLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("step_size", step_size_);
+  io.field("gamma", gamma_);
 }
 
 std::vector<double> StepLR::get_lr() {
@@ -59,8 +142,27 @@ std::vector<double> StepLR::get_lr() {
 // ---------------------------------------------------------------- MultiStepLR
 MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma)
     : LRScheduler(optimizer), milestones_(std::move(milestones)), gamma_(gamma) {
+  std::sort(milestones_.begin(), milestones_.end());  // PyTorch keeps a Counter
   initial_step();
 }
+
+std::optional<std::vector<double>> MultiStepLR::closed_form_lr() const {
+  const auto passed = std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) -
+                      milestones_.begin();
+  std::vector<double> lrs;
+  for (double base : base_lrs_) lrs.push_back(base * std::pow(gamma_, static_cast<double>(passed)));
+  return lrs;
+}
+
+// PyTorch saves the Counter of milestones; here the sorted list, each repeated by its count.
+void MultiStepLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("milestones", milestones_);
+  io.field("gamma", gamma_);
+  if (io.loading()) std::sort(milestones_.begin(), milestones_.end());
+}
+
+void MultiStepLR::check_arguments() const {}
 
 std::vector<double> MultiStepLR::get_lr() {
   std::vector<double> lrs = current_lrs();
@@ -76,6 +178,20 @@ ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma)
   initial_step();
 }
 
+std::optional<std::vector<double>> ExponentialLR::closed_form_lr() const {
+  std::vector<double> lrs;
+  for (double base : base_lrs_)
+    lrs.push_back(base * std::pow(gamma_, static_cast<double>(last_epoch_)));
+  return lrs;
+}
+
+void ExponentialLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("gamma", gamma_);
+}
+
+void ExponentialLR::check_arguments() const {}
+
 std::vector<double> ExponentialLR::get_lr() {
   std::vector<double> lrs = current_lrs();
   if (last_epoch_ == 0) return lrs;
@@ -86,8 +202,26 @@ std::vector<double> ExponentialLR::get_lr() {
 // ---------------------------------------------------------------- CosineAnnealingLR
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min)
     : LRScheduler(optimizer), T_max_(T_max), eta_min_(eta_min) {
-  TG_CHECK(T_max > 0, "CosineAnnealingLR: T_max must be positive, got ", T_max);
+  check_arguments();
   initial_step();
+}
+
+void CosineAnnealingLR::check_arguments() const {
+  TG_CHECK(T_max_ > 0, "CosineAnnealingLR: T_max must be positive, got ", T_max_);
+}
+
+std::optional<std::vector<double>> CosineAnnealingLR::closed_form_lr() const {
+  const double e = static_cast<double>(last_epoch_), T = static_cast<double>(T_max_);
+  std::vector<double> lrs;
+  for (double base : base_lrs_)
+    lrs.push_back(eta_min_ + (base - eta_min_) * (1 + std::cos(M_PI * e / T)) / 2);
+  return lrs;
+}
+
+void CosineAnnealingLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("T_max", T_max_);
+  io.field("eta_min", eta_min_);
 }
 
 std::vector<double> CosineAnnealingLR::get_lr() {
@@ -116,12 +250,32 @@ LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor,
       start_factor_(start_factor),
       end_factor_(end_factor),
       total_iters_(total_iters) {
-  TG_CHECK(start_factor > 0 && start_factor <= 1, "LinearLR: start_factor must be in (0, 1], got ",
-           start_factor);
-  TG_CHECK(end_factor >= 0 && end_factor <= 1, "LinearLR: end_factor must be in [0, 1], got ",
-           end_factor);
-  TG_CHECK(total_iters > 0, "LinearLR: total_iters must be positive, got ", total_iters);
+  check_arguments();
   initial_step();
+}
+
+void LinearLR::check_arguments() const {
+  TG_CHECK(start_factor_ > 0 && start_factor_ <= 1,
+           "LinearLR: start_factor must be in (0, 1], got ", start_factor_);
+  TG_CHECK(end_factor_ >= 0 && end_factor_ <= 1, "LinearLR: end_factor must be in [0, 1], got ",
+           end_factor_);
+  TG_CHECK(total_iters_ > 0, "LinearLR: total_iters must be positive, got ", total_iters_);
+}
+
+std::optional<std::vector<double>> LinearLR::closed_form_lr() const {
+  const double done = static_cast<double>(std::min(total_iters_, last_epoch_));
+  const double factor = start_factor_ + (end_factor_ - start_factor_) * done /
+                                            static_cast<double>(total_iters_);
+  std::vector<double> lrs;
+  for (double base : base_lrs_) lrs.push_back(base * factor);
+  return lrs;
+}
+
+void LinearLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("start_factor", start_factor_);
+  io.field("end_factor", end_factor_);
+  io.field("total_iters", total_iters_);
 }
 
 std::vector<double> LinearLR::get_lr() {
@@ -146,6 +300,21 @@ enum GroupValue { kInitialLr = 0, kMaxLr, kMinLr, kMaxMomentum, kBaseMomentum };
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
     : LRScheduler(optimizer), options_(options) {
+  check_arguments();
+  build_phases();
+  base_lrs_.clear();
+  for (auto& group : optimizer_.param_groups()) {
+    const double initial_lr = options_.max_lr() / options_.div_factor();
+    group.set_initial_lr(initial_lr);
+    base_lrs_.push_back(initial_lr);
+    group_values_.push_back({initial_lr, options_.max_lr(), initial_lr / options_.final_div_factor(),
+                             options_.max_momentum(), options_.base_momentum()});
+    if (options_.cycle_momentum()) set_momentum(group.options(), options_.max_momentum());
+  }
+  initial_step();
+}
+
+void OneCycleLR::check_arguments() const {
   const double total = static_cast<double>(options_.total_steps());
   TG_CHECK(options_.total_steps() > 0, "OneCycleLR: expected a positive total_steps, got ",
            options_.total_steps());
@@ -166,6 +335,12 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
              ") * total_steps (", options_.total_steps(), ") = ", options_.pct_start() * total,
              " makes phase ", k + 1, " zero steps long; choose another pct_start");
   }
+  if (options_.cycle_momentum())  // throws if the optimizer has no momentum
+    for (const auto& group : optimizer_.param_groups()) momentum_of(group.options());
+}
+
+void OneCycleLR::build_phases() {
+  const double total = static_cast<double>(options_.total_steps());
   if (options_.three_phase()) {
     phases_ = {{options_.pct_start() * total - 1, kInitialLr, kMaxLr, kMaxMomentum, kBaseMomentum},
                {2 * options_.pct_start() * total - 2, kMaxLr, kInitialLr, kBaseMomentum,
@@ -175,19 +350,26 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
     phases_ = {{options_.pct_start() * total - 1, kInitialLr, kMaxLr, kMaxMomentum, kBaseMomentum},
                {total - 1, kMaxLr, kMinLr, kBaseMomentum, kMaxMomentum}};
   }
-  base_lrs_.clear();
-  for (auto& group : optimizer_.param_groups()) {
-    const double initial_lr = options_.max_lr() / options_.div_factor();
-    group.set_initial_lr(initial_lr);
-    base_lrs_.push_back(initial_lr);
-    group_values_.push_back({initial_lr, options_.max_lr(), initial_lr / options_.final_div_factor(),
-                             options_.max_momentum(), options_.base_momentum()});
-    if (options_.cycle_momentum()) {
-      momentum_of(group.options());  // throws if the optimizer has no momentum
-      set_momentum(group.options(), options_.max_momentum());
-    }
+}
+
+bool OneCycleLR::uses_beta1() const {
+  const auto& defaults = optimizer_.defaults();
+  return dynamic_cast<const AdamOptions*>(&defaults) != nullptr ||
+         dynamic_cast<const AdamWOptions*>(&defaults) != nullptr;
+}
+
+void OneCycleLR::visit_state(SchedulerStateIO& io) {
+  LRScheduler::visit_state(io);
+  io.field("total_steps", options_.total_steps());
+  io.field("cycle_momentum", options_.cycle_momentum());
+  if (options_.cycle_momentum()) {  // PyTorch sets use_beta1 only when cycling momentum
+    bool use_beta1 = uses_beta1();
+    io.field("use_beta1", use_beta1);
+    TG_CHECK(use_beta1 == uses_beta1(), "OneCycleLR.load_state_dict: the state has use_beta1 = ",
+             use_beta1, " but this optimizer (", optimizer_.name(),
+             use_beta1 ? ") has no betas" : ") has betas");
   }
-  initial_step();
+  if (io.loading()) build_phases();
 }
 
 double OneCycleLR::momentum_of(const OptimizerOptions& options) const {
@@ -254,13 +436,7 @@ std::vector<double> OneCycleLR::get_lr() {
 // ---------------------------------------------------------------- ReduceLROnPlateau
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options)
     : optimizer_(optimizer), options_(options) {
-  TG_CHECK(options_.factor() < 1.0, "ReduceLROnPlateau: factor should be < 1.0, got ",
-           options_.factor());
-  TG_CHECK(options_.mode() == "min" || options_.mode() == "max",
-           "ReduceLROnPlateau: mode must be \"min\" or \"max\", got \"", options_.mode(), "\"");
-  TG_CHECK(options_.threshold_mode() == "rel" || options_.threshold_mode() == "abs",
-           "ReduceLROnPlateau: threshold_mode must be \"rel\" or \"abs\", got \"",
-           options_.threshold_mode(), "\"");
+  check_arguments();
   const std::size_t n_groups = optimizer_.param_groups().size();
   if (options_.min_lr().size() == 1) {
     min_lrs_.assign(n_groups, options_.min_lr()[0]);
@@ -272,6 +448,62 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlate
   best_ = options_.mode() == "min" ? std::numeric_limits<double>::infinity()
                                    : -std::numeric_limits<double>::infinity();
   for (const auto& group : optimizer_.param_groups()) last_lr_.push_back(group.options().lr());
+}
+
+void ReduceLROnPlateau::check_arguments() const {
+  TG_CHECK(options_.factor() < 1.0, "ReduceLROnPlateau: factor should be < 1.0, got ",
+           options_.factor());
+  TG_CHECK(options_.mode() == "min" || options_.mode() == "max",
+           "ReduceLROnPlateau: mode must be \"min\" or \"max\", got \"", options_.mode(), "\"");
+  TG_CHECK(options_.threshold_mode() == "rel" || options_.threshold_mode() == "abs",
+           "ReduceLROnPlateau: threshold_mode must be \"rel\" or \"abs\", got \"",
+           options_.threshold_mode(), "\"");
+}
+
+void ReduceLROnPlateau::visit_state(SchedulerStateIO& io) {
+  io.field("factor", options_.factor());
+  io.field("min_lrs", min_lrs_);
+  io.field("patience", options_.patience());
+  io.field("cooldown", options_.cooldown());
+  io.field("cooldown_counter", cooldown_counter_);
+  io.field("mode", options_.mode());
+  io.field("threshold", options_.threshold());
+  io.field("threshold_mode", options_.threshold_mode());
+  io.field("best", best_);
+  io.field("num_bad_epochs", num_bad_epochs_);
+  // Derived from mode (PyTorch recomputes it on loading too).
+  double mode_worse = options_.mode() == "min" ? std::numeric_limits<double>::infinity()
+                                               : -std::numeric_limits<double>::infinity();
+  io.field("mode_worse", mode_worse);
+  io.field("eps", options_.eps());
+  io.field("last_epoch", last_epoch_);
+  io.field("_last_lr", last_lr_);
+}
+
+SchedulerStateDict ReduceLROnPlateau::state_dict() const {
+  SchedulerStateDict state;
+  state.scheduler = name();
+  SchedulerStateIO io(state, /*loading=*/false, optimizer_.param_groups().size());
+  // Saving only reads the fields: visit_state is shared with loading.
+  const_cast<ReduceLROnPlateau*>(this)->visit_state(io);
+  return state;
+}
+
+void ReduceLROnPlateau::load_state_dict(const SchedulerStateDict& state) {
+  TG_CHECK(state.scheduler == name(), name(), ".load_state_dict: the state is a ",
+           state.scheduler, "'s");
+  SchedulerStateDict backup = state_dict();
+  SchedulerStateDict incoming = state;
+  const std::size_t groups = optimizer_.param_groups().size();
+  try {
+    SchedulerStateIO io(incoming, /*loading=*/true, groups);
+    visit_state(io);
+    check_arguments();
+  } catch (...) {
+    SchedulerStateIO io(backup, /*loading=*/true, groups);
+    visit_state(io);
+    throw;
+  }
 }
 
 bool ReduceLROnPlateau::is_better(double a, double best) const {

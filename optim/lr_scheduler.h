@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "optim/optimizer.h"
+#include "optim/scheduler_state.h"
 
 namespace tg::optim {
 
@@ -20,24 +21,55 @@ class LRScheduler {
 
   // Advances one epoch and writes the new learning rates into the optimizer's groups.
   void step();
+  // PyTorch's step(epoch) (deprecated there, kept for SequentialLR and old code): jumps to
+  // `epoch`, using the closed form where PyTorch has one (StepLR, MultiStepLR, ExponentialLR,
+  // CosineAnnealingLR, LinearLR, PolynomialLR) and the chainable form otherwise. Only
+  // CosineAnnealingWarmRestarts takes a fractional epoch; the others need a whole one >= 0.
+  void step(double epoch);
   // The learning rates set by the last step, one per group.
   const std::vector<double>& get_last_lr() const noexcept { return last_lr_; }
   int64_t last_epoch() const noexcept { return last_epoch_; }
   const std::vector<double>& base_lrs() const noexcept { return base_lrs_; }
+  Optimizer& optimizer() const noexcept { return optimizer_; }
+  // The class name, as PyTorch's ("StepLR"); errors and saved states carry it.
+  virtual const char* name() const = 0;
+
+  // PyTorch's state_dict()/load_state_dict() (see optim/scheduler_state.h). Loading checks
+  // the scheduler's name, every key and the group count, and the restored arguments as the
+  // constructor does; a failed load throws tg::Error and leaves the scheduler as it was.
+  virtual SchedulerStateDict state_dict() const;
+  virtual void load_state_dict(const SchedulerStateDict& state);
 
  protected:
+  // For schedulers that set the groups' learning rates before PyTorch's base constructor
+  // runs (CyclicLR): each group's lr becomes lrs[i] first, so initial_lr defaults to it.
+  LRScheduler(Optimizer& optimizer, const std::vector<double>& lrs);
   // The learning rates for epoch last_epoch() (already advanced), one per group.
   virtual std::vector<double> get_lr() = 0;
+  // The closed form for step(epoch), where PyTorch has one.
+  virtual std::optional<std::vector<double>> closed_form_lr() const { return std::nullopt; }
+  // One step: PyTorch's _LRScheduler.step(epoch); epoch is null for a plain step().
+  virtual void advance(const double* epoch);
+  // Lists the fields of state_dict(); the base lists PyTorch's base_lrs, last_epoch,
+  // _step_count and _last_lr. Overrides call the base first.
+  virtual void visit_state(SchedulerStateIO& io);
+  // Validates the arguments (after construction or a load); throws tg::Error.
+  virtual void check_arguments() const {}
   // Derived constructors call this last (PyTorch's constructor-time step).
   void initial_step();
+  // For schedulers that drive others (SequentialLR): PyTorch's `last_epoch -= 1` and
+  // `_initial_step()` on another scheduler.
+  static void undo_step(LRScheduler& other) { --other.last_epoch_; }
+  static void restart(LRScheduler& other) { other.initial_step(); }
   std::vector<double> current_lrs() const;
+  void set_lrs(const std::vector<double>& lrs);
+  // Checks the epoch given to step(epoch) (a whole number >= 0) and returns it.
+  int64_t whole_epoch(double epoch) const;
 
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;
   int64_t last_epoch_ = -1;
   int64_t step_count_ = 0;
-
- private:
   std::vector<double> last_lr_;
 };
 
@@ -45,9 +77,13 @@ class LRScheduler {
 class StepLR : public LRScheduler {
  public:
   StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
+  const char* name() const override { return "StepLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   int64_t step_size_;
@@ -58,9 +94,13 @@ class StepLR : public LRScheduler {
 class MultiStepLR : public LRScheduler {
  public:
   MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1);
+  const char* name() const override { return "MultiStepLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   std::vector<int64_t> milestones_;
@@ -71,9 +111,13 @@ class MultiStepLR : public LRScheduler {
 class ExponentialLR : public LRScheduler {
  public:
   ExponentialLR(Optimizer& optimizer, double gamma);
+  const char* name() const override { return "ExponentialLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   double gamma_;
@@ -83,9 +127,13 @@ class ExponentialLR : public LRScheduler {
 class CosineAnnealingLR : public LRScheduler {
  public:
   CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min = 0);
+  const char* name() const override { return "CosineAnnealingLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   int64_t T_max_;
@@ -97,9 +145,13 @@ class LinearLR : public LRScheduler {
  public:
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0,
            int64_t total_iters = 5);
+  const char* name() const override { return "LinearLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  std::optional<std::vector<double>> closed_form_lr() const override;
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   double start_factor_;
@@ -134,15 +186,22 @@ class OneCycleLR : public LRScheduler {
   OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options);
   // The momentum (or beta1) set by the last step, one per group.
   std::vector<double> get_last_momentum() const;
+  const char* name() const override { return "OneCycleLR"; }
 
  protected:
   std::vector<double> get_lr() override;
+  // PyTorch's total_steps, cycle_momentum and use_beta1 (the phase table and annealing
+  // function come from the construction options, as PyTorch's cannot be restored either).
+  void visit_state(SchedulerStateIO& io) override;
+  void check_arguments() const override;
 
  private:
   struct Phase {
     double end_step;
     int start_lr, end_lr, start_momentum, end_momentum;  // indexes into the per-group values
   };
+  void build_phases();
+  bool uses_beta1() const;
   double anneal(double start, double end, double pct) const;
   double momentum_of(const OptimizerOptions& options) const;
   void set_momentum(OptimizerOptions& options, double momentum) const;
@@ -178,8 +237,16 @@ class ReduceLROnPlateau {
   int64_t last_epoch() const noexcept { return last_epoch_; }
   int64_t num_bad_epochs() const noexcept { return num_bad_epochs_; }
   double best() const noexcept { return best_; }
+  const char* name() const { return "ReduceLROnPlateau"; }
+
+  // PyTorch's keys: factor, min_lrs, patience, cooldown, cooldown_counter, mode, threshold,
+  // threshold_mode, best, num_bad_epochs, mode_worse, eps, last_epoch, _last_lr.
+  SchedulerStateDict state_dict() const;
+  void load_state_dict(const SchedulerStateDict& state);
 
  private:
+  void visit_state(SchedulerStateIO& io);
+  void check_arguments() const;
   bool is_better(double a, double best) const;
 
   Optimizer& optimizer_;

@@ -2,9 +2,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "data/atomic_file.h"
 #include "data/tensor_io.h"
+#include "optim/lr_scheduler.h"
 
 namespace tg {
 namespace optim {
@@ -12,6 +16,7 @@ namespace optim {
 namespace {
 
 constexpr const char* kFormat = "tapegrad.optimizer";
+constexpr const char* kSchedulerFormat = "tapegrad.lr_scheduler";
 
 [[noreturn]] void bad_file(const std::string& path, const std::string& what) {
   throw Error(format_message("load(optimizer): '", path, "': ", what));
@@ -127,6 +132,71 @@ void load(optim::Optimizer& optimizer, const std::string& path) {
   // Cannot fail: the group count was checked by load_state_dict.
   for (std::size_t g = 0; g < saved.initial_lrs.size(); ++g)
     if (saved.initial_lrs[g]) optimizer.param_groups()[g].set_initial_lr(*saved.initial_lrs[g]);
+}
+
+namespace {
+
+void save_scheduler_state(const optim::SchedulerStateDict& state, const std::string& path) {
+  const std::string text =
+      std::string("{\"format\": \"") + optim::kSchedulerFormat + "\", \"state\": " +
+      state.to_json() + "}\n";
+  try {
+    io::write_file_atomic(path, text, "save(scheduler)");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(format_message("save(scheduler): '", path, "': ", e.what()));
+  }
+}
+
+optim::SchedulerStateDict load_scheduler_state(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TG_CHECK(in.good(), "load(scheduler): cannot open '", path, "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(buffer.str());
+  } catch (const std::exception& e) {
+    throw Error(format_message("load(scheduler): '", path, "' is not a saved scheduler (",
+                               e.what(), ")"));
+  }
+  TG_CHECK(j.is_object() && j.contains("format") && j["format"] == optim::kSchedulerFormat &&
+               j.contains("state"),
+           "load(scheduler): '", path, "' is not a saved scheduler");
+  try {
+    return optim::SchedulerStateDict::from_json(j["state"].dump());
+  } catch (const Error& e) {
+    throw Error(format_message("load(scheduler): '", path, "': ", e.what()));
+  }
+}
+
+template <class Scheduler>
+void load_scheduler(Scheduler& scheduler, const std::string& path) {
+  const optim::SchedulerStateDict state = load_scheduler_state(path);
+  try {
+    scheduler.load_state_dict(state);
+  } catch (const Error& e) {
+    throw Error(format_message("load(scheduler): '", path, "': ", e.what()));
+  }
+}
+
+}  // namespace
+
+void save(const optim::LRScheduler& scheduler, const std::string& path) {
+  save_scheduler_state(scheduler.state_dict(), path);
+}
+
+void load(optim::LRScheduler& scheduler, const std::string& path) {
+  load_scheduler(scheduler, path);
+}
+
+void save(const optim::ReduceLROnPlateau& scheduler, const std::string& path) {
+  save_scheduler_state(scheduler.state_dict(), path);
+}
+
+void load(optim::ReduceLROnPlateau& scheduler, const std::string& path) {
+  load_scheduler(scheduler, path);
 }
 
 }  // namespace tg

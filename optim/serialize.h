@@ -1,4 +1,4 @@
-// Saving and loading an optimizer's whole state, libtorch's spelling:
+// Saving and loading an optimizer's whole state (and a scheduler's), libtorch's spelling:
 //
 //   tg::save(optimizer, "optimizer.pt");
 //   tg::load(optimizer, "optimizer.pt");   // same optimizer type, same groups and sizes
@@ -17,8 +17,22 @@
 
 namespace tg {
 
+namespace optim {
+class LRScheduler;
+class ReduceLROnPlateau;
+}  // namespace optim
+
 void save(const optim::Optimizer& optimizer, const std::string& path);
 void load(optim::Optimizer& optimizer, const std::string& path);
+
+// A learning-rate scheduler's state_dict() (optim/scheduler_state.h) as a small JSON file,
+// {"format": "tapegrad.lr_scheduler", "state": {...}}, written atomically. Loading checks
+// the scheduler's type and every field first; a failed load leaves the scheduler as it was.
+// Load the optimizer's file too: the groups' learning rates live there.
+void save(const optim::LRScheduler& scheduler, const std::string& path);
+void load(optim::LRScheduler& scheduler, const std::string& path);
+void save(const optim::ReduceLROnPlateau& scheduler, const std::string& path);
+void load(optim::ReduceLROnPlateau& scheduler, const std::string& path);
 
 }  // namespace tg
 
