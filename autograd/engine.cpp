@@ -58,6 +58,17 @@ class GraphTask {
   }
 
   void run(TensorList* captured) {
+    // However the pass ends (a hook, a vjp or the anomaly check may throw), every node's
+    // scratch state is cleared on the way out: the gradients buffered for nodes that never
+    // ran are released (under create_graph they reference the graph itself, a cycle that
+    // would never be freed), and a retained graph can be walked again.
+    struct ClearOnExit {
+      GraphTask& task;
+      ~ClearOnExit() {
+        for (Node* n : task.nodes_)
+          if (n->engine.task_id == task.id_) n->engine = Node::EngineState{};
+      }
+    } clear_on_exit{*this};
     discover();
     std::priority_queue<std::pair<uint64_t, Node*>> ready;  // newest node first
     for (Node* n : nodes_)
@@ -94,9 +105,6 @@ class GraphTask {
         if (i < out.size()) add_to_buffer(child->engine.buffer, e.input_nr, std::move(out[i]));
         if (--child->engine.dependencies == 0) ready.push({child->sequence_nr, child});
       }
-    }
-    for (Node* n : nodes_) {
-      if (n->engine.task_id == id_) n->engine = Node::EngineState{};
     }
   }
 

@@ -120,11 +120,21 @@ void SavedTensor::release() {
 
 // ---------------------------------------------------------------- Node
 
+namespace {
+std::atomic<int64_t> live_nodes{0};
+}  // namespace
+
+namespace detail {
+int64_t live_node_count() { return live_nodes.load(std::memory_order_relaxed); }
+}  // namespace detail
+
 Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
   if (autograd::AnomalyMode::is_enabled()) creation_context = capture_backtrace();
+  live_nodes.fetch_add(1, std::memory_order_relaxed);
 }
 
 Node::~Node() {
+  live_nodes.fetch_sub(1, std::memory_order_relaxed);
   std::vector<std::shared_ptr<Node>> children;
   Node::collect_children(children);
   release_iteratively(std::move(children));

@@ -297,13 +297,18 @@ void Module::load_state_dict(const OrderedDict<std::string, Tensor>& state_dict,
   TG_CHECK(problems.str().empty(), "load_state_dict: error(s) loading the state of ", name(),
            ":", problems.str());
 
+  // Everything that can fail (dtype conversions allocate) happens before the first value is
+  // written, so a failed load leaves every parameter and buffer as it was; the copies below
+  // are between tensors of one shape and dtype.
   NoGradGuard no_grad;
+  std::vector<std::pair<Tensor, Tensor>> writes;  // (destination, source of its dtype)
+  writes.reserve(own.size());
   for (auto& item : own) {
     const Tensor* src = state_dict.find(item.key());
     if (src == nullptr || !src->defined()) continue;
-    Tensor dst = item.value();
-    dst.copy_(*src);
+    writes.emplace_back(item.value(), src->detach().to(item.value().dtype()));
   }
+  for (auto& [dst, src] : writes) dst.copy_(src);
 }
 
 // ---------------------------------------------------------------- hooks

@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -29,7 +30,7 @@ std::map<std::string, Tensor> AdadeltaParamState::to_map() const {
 }
 
 void AdadeltaParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "Adadelta")));
+  step(detail::read_int_state(values, "step", "Adadelta"));
   square_avg(detail::read_tensor_state(values, "square_avg", param, true, "Adadelta"));
   acc_delta(detail::read_tensor_state(values, "acc_delta", param, true, "Adadelta"));
 }

@@ -5,6 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -30,7 +31,7 @@ std::map<std::string, Tensor> AdagradParamState::to_map() const {
 
 void AdagradParamState::from_map(const std::map<std::string, Tensor>& values,
                                  const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "Adagrad")));
+  step(detail::read_int_state(values, "step", "Adagrad"));
   sum(detail::read_tensor_state(values, "sum", param, true, "Adagrad"));
 }
 

@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -34,7 +35,7 @@ std::map<std::string, Tensor> AdamParamState::to_map() const {
 }
 
 void AdamParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "Adam")));
+  step(detail::read_int_state(values, "step", "Adam"));
   exp_avg(detail::read_tensor_state(values, "exp_avg", param, true, "Adam"));
   exp_avg_sq(detail::read_tensor_state(values, "exp_avg_sq", param, true, "Adam"));
   max_exp_avg_sq(detail::read_tensor_state(values, "max_exp_avg_sq", param, false, "Adam"));

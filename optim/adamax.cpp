@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -30,7 +31,7 @@ std::map<std::string, Tensor> AdamaxParamState::to_map() const {
 }
 
 void AdamaxParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "Adamax")));
+  step(detail::read_int_state(values, "step", "Adamax"));
   exp_avg(detail::read_tensor_state(values, "exp_avg", param, true, "Adamax"));
   exp_inf(detail::read_tensor_state(values, "exp_inf", param, true, "Adamax"));
 }

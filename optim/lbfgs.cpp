@@ -6,6 +6,7 @@
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 namespace {
@@ -157,12 +158,12 @@ std::map<std::string, double> LBFGSOptions::to_map() const {
 
 void LBFGSOptions::from_map(const std::map<std::string, double>& values) {
   lr(detail::read_option(values, "lr", "LBFGS"));
-  max_iter(static_cast<int64_t>(detail::read_option(values, "max_iter", "LBFGS")));
-  const double eval = detail::read_option(values, "max_eval", "LBFGS");
-  max_eval(eval < 0 ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(eval)));
+  max_iter(detail::read_int_option(values, "max_iter", "LBFGS"));
+  const int64_t eval = detail::read_int_option(values, "max_eval", "LBFGS");
+  max_eval(eval < 0 ? std::nullopt : std::optional<int64_t>(eval));
   tolerance_grad(detail::read_option(values, "tolerance_grad", "LBFGS"));
   tolerance_change(detail::read_option(values, "tolerance_change", "LBFGS"));
-  history_size(static_cast<int64_t>(detail::read_option(values, "history_size", "LBFGS")));
+  history_size(detail::read_int_option(values, "history_size", "LBFGS"));
   line_search_fn(detail::read_option(values, "line_search_fn", "LBFGS") != 0
                      ? std::optional<std::string>("strong_wolfe")
                      : std::nullopt);
@@ -190,8 +191,8 @@ std::map<std::string, Tensor> LBFGSParamState::to_map() const {
 
 void LBFGSParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
   const char* op = "LBFGS";
-  func_evals(static_cast<int64_t>(detail::read_scalar_state(values, "func_evals", op)));
-  n_iter(static_cast<int64_t>(detail::read_scalar_state(values, "n_iter", op)));
+  func_evals(detail::read_int_state(values, "func_evals", op));
+  n_iter(detail::read_int_state(values, "n_iter", op));
   t(detail::read_scalar_state(values, "t", op));
   H_diag(detail::read_scalar_state(values, "H_diag", op));
   prev_loss(detail::read_scalar_state(values, "prev_loss", op));

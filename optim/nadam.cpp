@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -32,7 +33,7 @@ std::map<std::string, Tensor> NAdamParamState::to_map() const {
 }
 
 void NAdamParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "NAdam")));
+  step(detail::read_int_state(values, "step", "NAdam"));
   mu_product(detail::read_scalar_state(values, "mu_product", "NAdam"));
   exp_avg(detail::read_tensor_state(values, "exp_avg", param, true, "NAdam"));
   exp_avg_sq(detail::read_tensor_state(values, "exp_avg_sq", param, true, "NAdam"));

@@ -1,9 +1,11 @@
 #include "optim/optimizer.h"
 
+#include <cmath>
 #include <set>
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -244,6 +246,25 @@ double read_option(const std::map<std::string, double>& values, const std::strin
   auto it = values.find(key);
   TG_CHECK(it != values.end(), op, ": load_state_dict: the group options have no '", key, "'");
   return it->second;
+}
+
+namespace {
+int64_t whole_number(double value, const std::string& key, const char* op) {
+  constexpr double kLimit = 9007199254740992.0;  // 2^53: every integer up to it is exact
+  TG_CHECK(std::isfinite(value) && std::fabs(value) <= kLimit, op, ": load_state_dict: '", key,
+           "' must be a whole number within +-2^53, got ", value);
+  return static_cast<int64_t>(value);
+}
+}  // namespace
+
+int64_t read_int_state(const std::map<std::string, Tensor>& values, const std::string& key,
+                       const char* op) {
+  return whole_number(read_scalar_state(values, key, op), key, op);
+}
+
+int64_t read_int_option(const std::map<std::string, double>& values, const std::string& key,
+                        const char* op) {
+  return whole_number(read_option(values, key, op), key, op);
 }
 
 }  // namespace detail

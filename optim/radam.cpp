@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -30,7 +31,7 @@ std::map<std::string, Tensor> RAdamParamState::to_map() const {
 }
 
 void RAdamParamState::from_map(const std::map<std::string, Tensor>& values, const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "RAdam")));
+  step(detail::read_int_state(values, "step", "RAdam"));
   exp_avg(detail::read_tensor_state(values, "exp_avg", param, true, "RAdam"));
   exp_avg_sq(detail::read_tensor_state(values, "exp_avg_sq", param, true, "RAdam"));
 }

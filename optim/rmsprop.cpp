@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 #include "optim/elementwise_update.h"
+#include "optim/state_checks.h"
 
 namespace tg::optim {
 
@@ -35,7 +36,7 @@ std::map<std::string, Tensor> RMSpropParamState::to_map() const {
 
 void RMSpropParamState::from_map(const std::map<std::string, Tensor>& values,
                                  const Tensor& param) {
-  step(static_cast<int64_t>(detail::read_scalar_state(values, "step", "RMSprop")));
+  step(detail::read_int_state(values, "step", "RMSprop"));
   square_avg(detail::read_tensor_state(values, "square_avg", param, true, "RMSprop"));
   momentum_buffer(detail::read_tensor_state(values, "momentum_buffer", param, false, "RMSprop"));
   grad_avg(detail::read_tensor_state(values, "grad_avg", param, false, "RMSprop"));

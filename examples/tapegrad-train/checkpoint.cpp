@@ -63,13 +63,32 @@ Checkpoint load_checkpoint(const std::string& path, tg::nn::Module& model,
     if (name.rfind("model.", 0) == 0) model_state.insert(name.substr(6), t);
     else if (name.rfind("optimizer.", 0) == 0) optimizer_state.insert(name.substr(10), t);
   }
-  model.load_state_dict(model_state, /*strict=*/true);
-  optimizer.load_state_dict(tg::optim::OptimizerStateDict::unflatten(optimizer_state));
+  // Everything is read and parsed before the model or the optimizer changes.
+  const tg::optim::OptimizerStateDict optimizer_dict =
+      tg::optim::OptimizerStateDict::unflatten(optimizer_state);
   Checkpoint ck;
-  ck.epoch = std::stoll(meta(file.metadata, "epoch", path));
-  ck.best_accuracy = std::stod(meta(file.metadata, "best_accuracy", path));
+  try {
+    ck.epoch = std::stoll(meta(file.metadata, "epoch", path));
+    ck.best_accuracy = std::stod(meta(file.metadata, "best_accuracy", path));
+  } catch (const std::logic_error& e) {  // std::invalid_argument, std::out_of_range
+    throw tg::Error(tg::format_message("tapegrad-train: ", path, " has a malformed epoch or "
+                                       "best_accuracy (", e.what(), ")"));
+  }
   ck.generator_state = meta(file.metadata, "generator", path);
+  tg::Generator().set_state(ck.generator_state);  // refused here, before anything changes
   ck.history = history_from_text(meta(file.metadata, "history", path));
+  // Each load checks its whole state before it writes anything; if the optimizer refuses its
+  // state after the model took its own, the model gets its previous values back, so a failed
+  // resume leaves both exactly as they were.
+  tg::OrderedDict<std::string, tg::Tensor> previous("State");
+  for (const auto& item : model.state_dict()) previous.insert(item.key(), item.value().clone());
+  model.load_state_dict(model_state, /*strict=*/true);
+  try {
+    optimizer.load_state_dict(optimizer_dict);
+  } catch (...) {
+    model.load_state_dict(previous, /*strict=*/true);
+    throw;
+  }
   return ck;
 }
 
