@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
 #include <tuple>
 
 #include "autograd/error.h"
+#include "data/atomic_file.h"
 #include "autograd/node.h"
 #include "autograd/tensor.h"
 
@@ -272,9 +272,7 @@ std::string profile::table(const std::string& sort_by, int row_limit,
 }
 
 void profile::export_chrome_trace(const std::string& path) const {
-  std::ofstream f(path);
-  TG_CHECK(f.good(), "autograd::profile::export_chrome_trace: cannot open '", path,
-           "' for writing");
+  std::ostringstream f;
   f << "{\"traceEvents\": [\n";
   std::vector<ProfileEvent> evs = events();
   for (std::size_t i = 0; i < evs.size(); ++i) {
@@ -288,7 +286,13 @@ void profile::export_chrome_trace(const std::string& path) const {
       << (i + 1 < evs.size() ? ",\n" : "\n");
   }
   f << "], \"displayTimeUnit\": \"ms\"}\n";
-  TG_CHECK(f.good(), "autograd::profile::export_chrome_trace: writing '", path, "' failed");
+  // A fresh temporary file beside `path`, synced and renamed over it (data/atomic_file.h):
+  // a reader never sees half a trace, and every failure is reported.
+  try {
+    io::write_file_atomic(path, f.str(), "autograd::profile::export_chrome_trace");
+  } catch (const std::runtime_error& e) {
+    throw Error(e.what());
+  }
 }
 
 }  // namespace tg::autograd

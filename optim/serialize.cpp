@@ -1,7 +1,5 @@
 #include "optim/serialize.h"
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -104,18 +102,16 @@ void save(const optim::Optimizer& optimizer, const std::string& path) {
   for (const auto& [index, values] : state.state)
     for (const auto& [key, value] : values)
       tensors.emplace_back("state." + std::to_string(index) + "." + key, value);
-  const std::string partial = path + ".partial";
+  // save_safetensors writes a fresh temporary file beside `path`, syncs it, renames it over
+  // `path` and syncs the directory (data/atomic_file.h): never a half-written file.
   try {
-    io::save_safetensors(partial, tensors,
+    io::save_safetensors(path, tensors,
                          {{"format", optim::kFormat},
                           {"optimizer", optimizer.name()},
                           {"param_groups", groups.dump()}});
-    std::filesystem::rename(partial, path);
   } catch (const Error&) {
-    std::remove(partial.c_str());
     throw;
   } catch (const std::exception& e) {
-    std::remove(partial.c_str());
     throw Error(format_message("save(optimizer): '", path, "': ", e.what()));
   }
 }

@@ -12,10 +12,11 @@
 // Slide notation is 1-based (a11 is the top-left element). Exit code 1 if a formula disagrees.
 #include <tapegrad.h>
 
+#include "data/atomic_file.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -180,6 +181,22 @@ void max_pooling() {
   std::cout << "  dL/da =\n" << a.grad()[0][0] << "\n";
 }
 
+// Graphviz's rendering of a .dot file in `format`, read from its standard output (so the
+// picture is written like every other file, atomically); false if dot failed.
+bool render_with_dot(const char* format, const std::string& dot_path, std::string& image) {
+  std::string quoted = "'";
+  for (char c : dot_path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  const std::string cmd = std::string("dot -T") + format + " " + quoted;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return false;
+  char buffer[65536];
+  std::size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) image.append(buffer, got);
+  const bool read_ok = !std::ferror(pipe);
+  return ::pclose(pipe) == 0 && read_ok && !image.empty();
+}
+
 void small_cnn_graph(const std::string& prefix) {
   std::printf("\n== 4. The tape of a small CNN ==\n");
   namespace nn = tg::nn;
@@ -191,17 +208,24 @@ void small_cnn_graph(const std::string& prefix) {
   ag::TensorNames names{{"images", x}, {"loss", loss}};
   for (const auto& p : net->named_parameters()) names.push_back({p.key(), p.value()});
   ag::print_graph(std::cout, loss, names);
-  std::ofstream(prefix + "_cnn.dot") << ag::to_dot(loss, names);
-  std::printf("wrote %s_cnn.dot\n", prefix.c_str());
+  // Every file goes through a temporary file, fsync and rename (data/atomic_file.h).
+  const std::string dot_path = prefix + "_cnn.dot";
+  tg::io::write_file_atomic(dot_path, ag::to_dot(loss, names), "explain");
+  std::printf("wrote %s\n", dot_path.c_str());
   if (std::system("command -v dot >/dev/null 2>&1") != 0) {
     std::printf("(install Graphviz, Debian package graphviz, to render it as SVG/PNG)\n");
     return;
   }
   for (const char* fmt : {"svg", "png"}) {
     const std::string out = prefix + "_cnn." + fmt;
-    const std::string cmd = "dot -T" + std::string(fmt) + " " + prefix + "_cnn.dot -o " + out;
-    if (std::system(cmd.c_str()) != 0) ++mismatches, std::printf("dot failed on %s\n", out.c_str());
-    else std::printf("wrote %s\n", out.c_str());
+    std::string image;
+    if (!render_with_dot(fmt, dot_path, image)) {
+      ++mismatches;
+      std::printf("dot failed on %s\n", out.c_str());
+      continue;
+    }
+    tg::io::write_file_atomic(out, image, "explain");
+    std::printf("wrote %s\n", out.c_str());
   }
 }
 
