@@ -13,6 +13,7 @@ packages=(
   libstb-dev  # stb_easy_font: the text in the example programs' pictures
   graphviz                 # renders the recorded graph (autograd::to_dot) in tests and examples
   python-matplotlib-data   # its sample photograph is the filters example's default image
+  clang-14 libclang-rt-14-dev  # libFuzzer and clang's sanitizers (scripts/fuzz.sh)
 )
 # Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
 # which also times whole runs with /usr/bin/time).
