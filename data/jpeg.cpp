@@ -22,6 +22,12 @@ namespace tg::io {
 namespace {
 
 constexpr size_t kMaxPixels = size_t{1} << 28;  // the same sanity cap as for PNG
+// What libjpeg may allocate for one image. Progressive and multi-scan files keep every
+// coefficient of the image in memory (2 bytes per coefficient, ~6 bytes per pixel for 4:4:4
+// colour) before the first row comes out; a header claiming a huge image would otherwise
+// have libjpeg allocate and zero gigabytes for a file of a few hundred bytes. 512 MiB holds
+// any baseline image within kMaxPixels and progressive ones up to ~90 megapixels (4:4:4).
+constexpr long kMaxLibjpegMemory = 512L << 20;
 
 struct ReadState {
   jpeg_decompress_struct cinfo{};
@@ -87,8 +93,15 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
   if (setjmp(state->jump)) throw std::runtime_error(prefix + state->message);
   jpeg_create_decompress(&cinfo);
   state->created = true;
+  cinfo.mem->max_memory_to_use = kMaxLibjpegMemory;  // beyond it: "Backing store not supported"
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
+  // The size is checked before jpeg_start_decompress, which allocates the image's buffers.
+  if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
+      static_cast<size_t>(cinfo.image_width) * cinfo.image_height > kMaxPixels) {
+    throw std::runtime_error(prefix + "image size " + std::to_string(cinfo.image_width) + "x" +
+                             std::to_string(cinfo.image_height) + " is out of range");
+  }
   // libjpeg converts greyscale, YCbCr and RGB to RGB itself; CMYK and YCCK come out as
   // CMYK (stored inverted, as Adobe writes them) and are converted below.
   const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
@@ -99,20 +112,24 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
     throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
                              std::to_string(h) + " is out of range");
   }
-  state->pixels.resize(w * h * 3);
+  // The pixels grow row by row as rows are decoded: a truncated file (libjpeg's premature
+  // end warning is an error here) fails after allocating what it really holds.
   state->row.resize(w * cinfo.output_components);
   while (cinfo.output_scanline < h) {
-    const size_t y = cinfo.output_scanline;
     JSAMPROW rows[1] = {state->row.data()};
-    jpeg_read_scanlines(&cinfo, rows, 1);
-    uint8_t* out = state->pixels.data() + y * w * 3;
+    if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
+      throw std::runtime_error(prefix + "no more rows after row " +
+                               std::to_string(cinfo.output_scanline));
+    }
     if (!cmyk) {
-      std::memcpy(out, state->row.data(), w * 3);
+      state->pixels.insert(state->pixels.end(), state->row.begin(), state->row.begin() + w * 3);
       continue;
     }
     for (size_t x = 0; x < w; ++x) {  // inverted CMYK: channel * k / 255
       const uint8_t* p = &state->row[x * 4];
-      for (int c = 0; c < 3; ++c) out[x * 3 + c] = static_cast<uint8_t>((p[c] * p[3] + 127) / 255);
+      for (int c = 0; c < 3; ++c) {
+        state->pixels.push_back(static_cast<uint8_t>((p[c] * p[3] + 127) / 255));
+      }
     }
   }
   jpeg_finish_decompress(&cinfo);

@@ -116,5 +116,22 @@ TEST(IoJpeg, BadFilesThrowNamingTheFile) {
                        "junk.jpg");
 }
 
+// fuzz_huge_progressive.jpg: 372 bytes found by the jpeg fuzz target, a progressive JPEG whose
+// header claims 12304x58888 pixels. libjpeg allocated and zeroed the whole image's coefficient
+// buffers (gigabytes) in jpeg_start_decompress before the size was looked at: over 30 s.
+TEST(IoJpeg, HugeClaimedSizeIsRefusedBeforeAnythingIsAllocated) {
+  int w = 0, h = 0;
+  std::vector<unsigned char> bytes = file_bytes(data_file("fuzz_huge_progressive.jpg"));
+  ASSERT_EQ(bytes.size(), 372u);
+  expect_runtime_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
+                       "image size 12304x58888 is out of range");
+  // Within the pixel cap (16384x16384) but its coefficients would take 1.5 GiB: libjpeg's
+  // memory limit refuses it instead of allocating.
+  ASSERT_EQ(bytes[0xa3], 0xe6);  // the SOF2 segment's height and width, big-endian
+  bytes[0xa3] = 0x40, bytes[0xa4] = 0x00, bytes[0xa5] = 0x40, bytes[0xa6] = 0x00;
+  expect_runtime_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
+                       "Backing store not supported");
+}
+
 }  // namespace
 }  // namespace tg::io
