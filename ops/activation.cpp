@@ -88,11 +88,12 @@ typename detail::acc_type<T>::type row_sum(const T* y, int64_t n) {
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
-// The shift that keeps exp in range: the maximum, or 0 when it is infinite (an all -inf
-// slice then gives NaN as in PyTorch, rather than inf - inf in the shift itself).
+// The shift that keeps exp in range: the maximum, or 0 when it is -inf (an all -inf slice
+// then gives NaN as in PyTorch, rather than inf - inf in the shift itself). A +inf maximum
+// stays: every element of its slice becomes NaN, as in PyTorch.
 template <class T>
 T finite_shift(T m) {
-  return std::isinf(m) ? T(0) : m;
+  return std::isinf(m) && m < 0 ? T(0) : m;
 }
 
 // Softmax (or log-softmax) of contiguous `in` into contiguous `out` along the middle axis of

@@ -14,6 +14,7 @@
 #include "autograd/node.h"
 #include "autograd/profiler.h"
 #include "ops/kernels/conv.h"
+#include "ops/naming.h"
 #include "ops/ops.h"
 
 namespace tg {
@@ -285,10 +286,26 @@ bool strided_pointwise(const ConvProblem& p) {
   return strided;
 }
 
+Tensor convolution_unnamed(const char* op, int expected_dims, const Tensor& input,
+                           const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                           IntArrayRef pad_before, IntArrayRef pad_after, IntArrayRef dilation,
+                           int64_t groups);
+
+// The convolution; errors from beneath (an output too large to allocate) name `op`.
 Tensor convolution_impl(const char* op, int expected_dims, const Tensor& input,
                         const Tensor& weight, const Tensor& bias, IntArrayRef stride,
                         IntArrayRef pad_before, IntArrayRef pad_after, IntArrayRef dilation,
                         int64_t groups) {
+  return detail::naming_op(op, input, [&] {
+    return convolution_unnamed(op, expected_dims, input, weight, bias, stride, pad_before,
+                               pad_after, dilation, groups);
+  });
+}
+
+Tensor convolution_unnamed(const char* op, int expected_dims, const Tensor& input,
+                           const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                           IntArrayRef pad_before, IntArrayRef pad_after, IntArrayRef dilation,
+                           int64_t groups) {
   const int dims = weight_dims(op, weight, expected_dims);
   const bool unbatched = check_input_rank(op, input, dims);
   Tensor x = batched(input, unbatched);
@@ -559,7 +576,7 @@ Tensor pad_then_conv(const char* op, const Tensor& input, const Tensor& weight,
     pads.push_back(before[i]);
     pads.push_back(after[i]);
   }
-  Tensor padded = pad(input, pads, mode);
+  Tensor padded = detail::naming_op(op, input, [&] { return pad(input, pads, mode); });
   return convolution_impl(op, dims, padded, weight, bias, stride, 0, 0, dilation, groups);
 }
 

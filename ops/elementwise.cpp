@@ -39,6 +39,21 @@ namespace {
 
 enum class BinaryKind { Add, Mul, Div, Pow, Max, Min };
 
+// Integer power as PyTorch computes it: repeated squaring with two's-complement wrap-around,
+// and for a negative exponent 1 (base 1), +-1 (base -1) or 0 (any other base, also 0).
+template <class T>
+T int_pow(T base, T exp) {
+  if (exp < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (exp & 1) ? T(-1) : T(1);
+    return 0;
+  }
+  uint64_t result = 1, b = static_cast<uint64_t>(base);
+  for (uint64_t e = static_cast<uint64_t>(exp); e; e >>= 1, b *= b)
+    if (e & 1) result *= b;
+  return static_cast<T>(result);
+}
+
 template <class T>
 T apply_binary(BinaryKind kind, T x, T y, T alpha) {
   switch (kind) {
@@ -49,7 +64,9 @@ T apply_binary(BinaryKind kind, T x, T y, T alpha) {
       if constexpr (std::is_same_v<T, bool>) return x && y;
       else return x * y;
     case BinaryKind::Div: return x / y;
-    case BinaryKind::Pow: return static_cast<T>(std::pow(x, y));
+    case BinaryKind::Pow:
+      if constexpr (std::is_integral_v<T>) return int_pow(x, y);  // std::pow's inf/NaN: UB as T
+      else return static_cast<T>(std::pow(x, y));
     case BinaryKind::Max: return (x != x || x > y) ? x : y;  // NaN propagates
     case BinaryKind::Min: return (x != x || x < y) ? x : y;
   }
@@ -61,7 +78,14 @@ void binary_into(BinaryKind kind, const Tensor& out, const Tensor& a, const Tens
                  Scalar alpha) {
   TG_DISPATCH_ALL(out.dtype(), "binary op", [&] {
     if constexpr (std::is_same_v<scalar_t, bool>) {
-      throw Error("arithmetic on bool tensors is not supported; convert with to(kInt64)");
+      // PyTorch: add is a logical or, mul a logical and, maximum/minimum or/and.
+      static const char* const names[] = {"add", "mul", "div", "pow", "maximum", "minimum"};
+      TG_CHECK(kind != BinaryKind::Div && kind != BinaryKind::Pow, names[static_cast<int>(kind)],
+               ": bool tensors are not supported (shapes ", a.shape(), " and ", b.shape(),
+               "); convert with to(kInt64)");
+      const bool al = alpha.to_double() != 0.0;
+      detail::binary_kernel<bool, bool>(
+          out, a, b, [kind, al](bool x, bool y) { return apply_binary(kind, x, y, al); });
     } else {
       const scalar_t al = alpha.to<scalar_t>();
       switch (kind) {  // one instantiation per kind keeps the inner loops branch-free
@@ -130,8 +154,11 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
   TG_CHECK(lead >= 0, "sum_to: cannot reduce shape ", t.shape(), " to ", shape);
   std::vector<int64_t> dims;
   for (int i = 0; i < lead; ++i) dims.push_back(i);
-  for (int i = 0; i < shape.size(); ++i)
+  for (int i = 0; i < shape.size(); ++i) {
+    TG_CHECK(shape[i] == 1 || shape[i] == t.shape()[lead + i], "sum_to: cannot reduce shape ",
+             t.shape(), " to ", shape, " (dim ", i, ": ", t.shape()[lead + i], " vs ", shape[i], ")");
     if (shape[i] == 1 && t.shape()[lead + i] != 1) dims.push_back(lead + i);
+  }
   Tensor r = dims.empty() ? t : t.sum(dims, /*keepdim=*/true);
   return r.view(shape);
 }
@@ -149,6 +176,10 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  TG_CHECK(a.defined() && b.defined(), "sub: an operand is undefined");
+  TG_CHECK(a.dtype() != kBool || b.dtype() != kBool, "sub: subtracting two bool tensors (shapes ",
+           a.shape(), " and ", b.shape(), ") is not supported; use logical_xor or logical_not");
+  (void)detail::broadcast_shapes(a.shape(), b.shape(), "sub");  // errors name sub, not add
   return add(a, b, Scalar(-alpha.to_double()));
 }
 
@@ -226,6 +257,8 @@ Tensor pow(const Tensor& base, Scalar exponent) {
       else if (e == 0.5) detail::unary_kernel<scalar_t, scalar_t>(out, p.a, [](scalar_t x) { return std::sqrt(x); });
       else detail::unary_kernel<scalar_t, scalar_t>(out, p.a, [es](scalar_t x) { return std::pow(x, es); });
     } else {
+      TG_CHECK(e >= 0, "pow: integers to negative integer powers are not allowed (base of dtype ",
+               base.dtype(), " and shape ", base.shape(), ", exponent ", exponent, ")");
       binary_into(BinaryKind::Pow, out, p.a, p.b, 1);
     }
   });
@@ -458,8 +491,27 @@ Tensor& inplace(Tensor& self, const char* op, const std::function<Tensor(const T
 
 namespace {
 
+// PyTorch's canCast: no floating result into an integer or bool tensor, no integer into bool.
+bool can_cast(DType from, DType to) {
+  if (is_floating(from) && !is_floating(to)) return false;
+  return !(from != kBool && to == kBool);
+}
+
 Tensor& binary_inplace(Tensor& self, const char* op, BinaryKind kind, const Tensor& other,
                        Scalar alpha, Tensor (*functional)(const Tensor&, const Tensor&, Scalar)) {
+  TG_CHECK(self.defined() && other.defined(), op, ": ", self.defined() ? "other" : "self",
+           " is undefined");
+  // Several elements of self in one memory location (an expanded tensor): the result would
+  // depend on the order of the writes. PyTorch refuses the same.
+  for (int64_t d = 0; d < self.dim(); ++d)
+    TG_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op, ": more than one element of the "
+             "written-to tensor (shape ", self.shape(), ", strides ", self.strides(),
+             ") refers to a single memory location; clone() it first");
+  DType result = promote_types(self.dtype(), other.dtype());
+  if (kind == BinaryKind::Div && !is_floating(result)) result = kFloat32;  // true division
+  TG_CHECK(can_cast(result, self.dtype()), op, ": result type ", result, " can't be cast to "
+           "the desired output type ", self.dtype(), " (self of shape ", self.shape(),
+           ", other of dtype ", other.dtype(), " and shape ", other.shape(), ")");
   return detail::inplace(
       self, op, [&](const Tensor& s) { return functional(s, other, alpha); },
       [&] {

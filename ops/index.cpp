@@ -3,8 +3,10 @@
 // in index order, so repeated indices accumulate deterministically without atomics.
 #include "ops/index.h"
 #include "ops/indexing.h"
+#include "ops/naming.h"
 
 #include <array>
+#include <cmath>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -331,6 +333,10 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value) {
   TG_CHECK(t.defined() && mask.defined(), "masked_fill: the input or the mask is undefined");
   TG_CHECK(mask.dtype() == kBool, "masked_fill: expected a bool mask, got ", mask.dtype());
   const Shape shape = detail::broadcast_shapes(t.shape(), mask.shape(), "masked_fill");
+  detail::naming_op("masked_fill", t, [&] {  // a value the dtype cannot hold (NaN into int64)
+    TG_DISPATCH_ALL(t.dtype(), "masked_fill", [&] { (void)value.to<scalar_t>(); });
+    return 0;
+  });
   Tensor out = empty(shape, t.dtype());
   TG_DISPATCH_ALL(t.dtype(), "masked_fill", [&] {
     const scalar_t v = value.to<scalar_t>();
@@ -397,7 +403,7 @@ Tensor one_hot(const Tensor& t, int64_t num_classes) {
            " is not smaller than num_classes ", num_classes);
   Shape shape = t.shape();
   shape.push_back(num_classes);
-  Tensor out = zeros(shape, kInt64);
+  Tensor out = detail::naming_op("one_hot", t, [&] { return zeros(shape, kInt64); });
   int64_t* o = out.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) o[i * num_classes + p[i]] = 1;
   return out;

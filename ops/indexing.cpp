@@ -10,6 +10,7 @@
 
 #include "autograd/grad_mode.h"
 #include "ops/internal.h"
+#include "ops/naming.h"
 #include "ops/iter.h"
 #include "ops/ops.h"
 
@@ -298,22 +299,26 @@ Tensor& Tensor::index_put_(const std::vector<indexing::TensorIndex>& indices,
     if (!positions.defined()) positions = index_positions(*this, indices);
     return positions;
   };
-  return detail::inplace(
-      *this, "index_put_",
-      [&](const Tensor& s) { return put_positions(s, get_positions(), value, false); },
-      [&] {
-        NoGradGuard no_grad;
-        if (basic) {
-          Tensor view = tg::index(*this, indices);
-          TG_CHECK(value.dim() <= view.dim() || value.numel() == 1, "index_put_: values of shape ",
-                   value.shape(), " cannot be broadcast to the indexed shape ", view.shape());
-          Tensor v = value.dim() > view.dim() ? value.reshape({}) : value;
-          detail::copy_values(view, v.expand(view.shape()));
-          return;
-        }
-        write_positions(*this, get_positions(), value, false);
-      },
-      &value);
+  // Errors from indexing and broadcasting below name index_put_ and self's shape.
+  return detail::naming_op("index_put_", *this, [&]() -> Tensor& {
+    return detail::inplace(
+        *this, "index_put_",
+        [&](const Tensor& s) { return put_positions(s, get_positions(), value, false); },
+        [&] {
+          NoGradGuard no_grad;
+          if (basic) {
+            Tensor view = tg::index(*this, indices);
+            TG_CHECK(value.dim() <= view.dim() || value.numel() == 1, "index_put_: values of "
+                     "shape ", value.shape(), " cannot be broadcast to the indexed shape ",
+                     view.shape());
+            Tensor v = value.dim() > view.dim() ? value.reshape({}) : value;
+            detail::copy_values(view, v.expand(view.shape()));
+            return;
+          }
+          write_positions(*this, get_positions(), value, false);
+        },
+        &value);
+  });
 }
 Tensor& Tensor::index_put_(const std::vector<indexing::TensorIndex>& indices, Scalar value) {
   return index_put_(indices, full({}, value, dtype()));

@@ -201,13 +201,16 @@ TensorList split_with_sizes(const Tensor& t, IntArrayRef split_sizes, int64_t di
            "tensor");
   const int d = wrap_dim(dim, t.dim(), "split_with_sizes");
   int64_t total = 0;
+  bool fits = true;
   for (int64_t s : split_sizes) {
     TG_CHECK(s >= 0, "split_with_sizes: expects non-negative split_sizes, got ", split_sizes);
-    total += s;
+    // total <= size holds before the add, so the sum is checked without overflowing
+    fits = fits && s <= t.shape()[d] - total;
+    if (fits) total += s;
   }
-  TG_CHECK(total == t.shape()[d], "split_with_sizes: expects split_sizes to sum exactly to ",
-           t.shape()[d], " (the input's size at dimension ", d, "), but got split_sizes=",
-           split_sizes);
+  TG_CHECK(fits && total == t.shape()[d], "split_with_sizes: expects split_sizes to sum exactly "
+           "to ", t.shape()[d], " (the input's size at dimension ", d, "; input of shape ",
+           t.shape(), "), but got split_sizes=", split_sizes);
   return split_pieces(t, split_sizes.vec(), d);
 }
 
@@ -240,7 +243,11 @@ Tensor repeat(const Tensor& t, IntArrayRef repeats) {
       in_padded[k] = t.shape()[k - lead];
       strides[k] = t.strides()[k - lead];
     }
-    out_shape.push_back(in_padded[k] * repeats[k]);
+    int64_t size = 0;
+    TG_CHECK(!__builtin_mul_overflow(in_padded[k], repeats[k], &size), "repeat: repeats ",
+             repeats, " of a tensor of shape ", t.shape(), " give a size at dimension ", k,
+             " that does not fit a 64-bit integer");
+    out_shape.push_back(size);
   }
   Tensor out = empty(out_shape, t.dtype());
   if (n == 0) {

@@ -203,7 +203,14 @@ Tensor matmul(const Tensor& input, const Tensor& other) {
   Shape batch_a, batch_b;
   for (int64_t d = 0; d + 2 < a.dim(); ++d) batch_a.push_back(a.size(d));
   for (int64_t d = 0; d + 2 < b.dim(); ++d) batch_b.push_back(b.size(d));
-  const Shape batch = detail::broadcast_shapes(batch_a, batch_b, "matmul");
+  Shape batch;
+  try {
+    batch = detail::broadcast_shapes(batch_a, batch_b, "matmul");
+  } catch (const Error& e) {  // name the operands' shapes, not only their batch dims
+    throw Error(format_message("matmul: the batch dims of input of shape ", input.shape(),
+                               " and other of shape ", other.shape(), " do not broadcast (",
+                               e.what(), ")"));
+  }
   const int64_t M = a.size(-2), N = b.size(-1), n_batch = batch.numel();
   Shape a_shape = batch, b_shape = batch;
   a_shape.push_back(M);

@@ -9,6 +9,7 @@
 #include "autograd/node.h"
 #include "autograd/profiler.h"
 #include "ops/internal.h"
+#include "ops/naming.h"
 #include "ops/ops.h"
 #include "ops/rows.h"
 
@@ -310,7 +311,8 @@ Tensor pad(const Tensor& t, IntArrayRef pad, const std::string& mode, std::optio
   autograd::profiler::OpScope profile_scope("pad", {&t});
   TG_CHECK(t.defined(), "pad: the input is undefined");
   const PadMode m = parse_mode("pad", mode);
-  if (m == PadMode::Constant) return constant_pad(t, pad, value.value_or(0.0));
+  if (m == PadMode::Constant)  // names pad in errors below (a NaN value for an int64 input)
+    return detail::naming_op("pad", t, [&] { return constant_pad(t, pad, value.value_or(0.0)); });
   TG_CHECK(!value || *value == 0.0, "pad: padding mode \"", mode, "\" doesn't take a value "
            "argument, got ", *value);
   TG_CHECK(m == PadMode::Circular || t.is_floating_point(), "pad: ", mode, " padding is not "

@@ -18,6 +18,7 @@
 #include "autograd/node.h"
 #include "autograd/profiler.h"
 #include "ops/kernels/pool.h"
+#include "ops/naming.h"
 #include "ops/ops.h"
 
 namespace tg {
@@ -323,13 +324,31 @@ Tensor avg_pool_nd(const char* op, int dims, const Tensor& input, IntArrayRef ke
   return unbatch(negate ? -y : y, unbatched);
 }
 
+// An output size of 0 in some dim (and none negative): PyTorch returns an empty tensor.
+bool empty_adaptive_output(const Tensor& x, int dims, IntArrayRef output_size, Shape& shape) {
+  if (output_size.size() != static_cast<std::size_t>(dims)) return false;
+  bool any_zero = false;
+  shape = Shape{x.size(0), x.size(1)};
+  for (int64_t s : output_size) {
+    if (s < 0) return false;
+    any_zero = any_zero || s == 0;
+    shape.push_back(s);
+  }
+  return any_zero;
+}
+
 Tensor adaptive_avg_pool_nd(const char* op, int dims, const Tensor& input,
                             IntArrayRef output_size) {
   autograd::profiler::OpScope profile_scope(op, {&input});
-  const bool unbatched = check_pool_input(op, input, dims);
-  Tensor x = batched(input, unbatched);
-  return unbatch(avg_op(x, adaptive_problem(op, PoolKind::AdaptiveAvg, dims, x, output_size)),
-                 unbatched);
+  return detail::naming_op(op, input, [&] {
+    const bool unbatched = check_pool_input(op, input, dims);
+    Tensor x = batched(input, unbatched);
+    Shape empty_shape;
+    if (empty_adaptive_output(x, dims, output_size, empty_shape))
+      return unbatch(zeros(empty_shape, x.dtype()), unbatched);
+    return unbatch(avg_op(x, adaptive_problem(op, PoolKind::AdaptiveAvg, dims, x, output_size)),
+                   unbatched);
+  });
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool_nd(const char* op, int dims, const Tensor& input,
@@ -358,7 +377,7 @@ Tensor max_unpool_nd(const char* op, int dims, const Tensor& input, const Tensor
     out_shape.push_back(output_size[i]);
   }
   try {
-    return unbatch(unpool_op(x, idx, out_shape), unbatched);
+    return detail::naming_op(op, input, [&] { return unbatch(unpool_op(x, idx, out_shape), unbatched); });
   } catch (const Error&) {
     throw;
   } catch (const std::invalid_argument& e) {  // an index outside the output plane

@@ -445,7 +445,9 @@ Tensor logsumexp(const Tensor& t, IntArrayRef dims, bool keepdim) {
                                                      const Shape& st) {
       Acc m = -INFINITY;
       detail::walk_reduced(p, s, st, [&](scalar_t v) { m = std::max<Acc>(m, v); });
-      if (std::isinf(m)) m = m > 0 ? m : 0;  // all -inf (or empty) gives -inf, not NaN
+      // An infinite maximum shifts by 0 as PyTorch: all -inf (or empty) gives -inf and a +inf
+      // element gives +inf, where inf - inf in the shift would give NaN.
+      if (std::isinf(m)) m = 0;
       Acc total = 0;
       detail::walk_reduced(p, s, st, [&](scalar_t v) { total += std::exp(static_cast<Acc>(v) - m); });
       return static_cast<scalar_t>(m + std::log(total));

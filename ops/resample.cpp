@@ -7,6 +7,7 @@
 
 #include "autograd/node.h"
 #include "ops/kernels/resample.h"
+#include "ops/naming.h"
 #include "ops/ops.h"
 
 namespace tg {
@@ -184,7 +185,11 @@ Tensor interpolate(const Tensor& input, const std::optional<std::vector<int64_t>
     for (int i = 0; i < dims; ++i) {
       const double s = scale_factor->size() == 1 ? (*scale_factor)[0] : (*scale_factor)[i];
       TG_CHECK(std::isfinite(s) && s > 0.0, op, ": scale_factor must be finite and > 0, got ", s);
-      out[i] = static_cast<int64_t>(std::floor(static_cast<double>(input.size(2 + i)) * s));
+      const double o = std::floor(static_cast<double>(input.size(2 + i)) * s);
+      // 2^63 and above cannot be converted to int64_t (UB); far beyond any allocation anyway.
+      TG_CHECK(o < 9223372036854775808.0, op, ": scale_factor ", s, " makes the output size of "
+               "dim ", 2 + i, " of input of shape ", input.shape(), " too large (", o, ")");
+      out[i] = static_cast<int64_t>(o);
       scales.push_back(s);
     }
     if (recompute) scales.clear();  // the kernels then use in/out
@@ -192,7 +197,7 @@ Tensor interpolate(const Tensor& input, const std::optional<std::vector<int64_t>
   ResampleProblem p = resample_problem(op, input, out, scales);
   p.linear = is_linear(mode);
   p.align_corners = align_corners.value_or(false);
-  return resample_op(input, p);
+  return detail::naming_op(op, input, [&] { return resample_op(input, p); });
 }
 
 }  // namespace tg

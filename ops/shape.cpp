@@ -58,7 +58,8 @@ Shape infer_shape(IntArrayRef shape, int64_t numel, const char* op) {
       infer = i;
     } else {
       TG_CHECK(out[i] >= 0, op, ": invalid size ", out[i], " in shape ", shape);
-      known *= out[i];
+      TG_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape,
+               " has more elements than a 64-bit integer can count");
     }
   }
   if (infer >= 0) {
@@ -160,8 +161,10 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   const int d = wrap_dim(dim, t.dim(), "narrow");
   const int64_t n = t.shape()[d];
   if (start < 0) start += n;
-  TG_CHECK(start >= 0 && length >= 0 && start + length <= n, "narrow: start ", start,
-           " + length ", length, " exceeds dimension ", d, " of size ", n);
+  // length <= n - start: start + length could overflow
+  TG_CHECK(start >= 0 && length >= 0 && start <= n && length <= n - start, "narrow: start ",
+           start, " + length ", length, " exceeds dimension ", d, " of size ", n,
+           " (input of shape ", t.shape(), ")");
   return slice(t, d, start, start + length, 1);
 }
 
@@ -189,11 +192,17 @@ Tensor expand(const Tensor& t, IntArrayRef shape) {
       TG_CHECK(j >= 0, "expand: -1 is not allowed for the new leading dimension ", i);
       want = have;
     }
+    TG_CHECK(want >= 0, "expand: negative size ", want, " at dimension ", i, " of the target "
+             "shape ", shape, " (tensor of shape ", t.shape(), ")");
     TG_CHECK(have == want || have == 1, "expand: the tensor's size ", have, " at dimension ", j,
              " must match the target size ", want, " (shape ", t.shape(), " -> ", shape, ")");
     out_shape[i] = want;
     strides[i] = (j >= 0 && have == want) ? t.strides()[j] : 0;
   }
+  int64_t count = 1;
+  for (int64_t s : out_shape)
+    TG_CHECK(!__builtin_mul_overflow(count, s, &count), "expand: the target shape ", shape,
+             " has more elements than a 64-bit integer can count (tensor of shape ", t.shape(), ")");
   if (out_shape == t.shape()) return t;
   Tensor out = make_view(t, out_shape, strides, t.storage_offset());
   return autograd::record("ExpandBackward", out, {t}, {},

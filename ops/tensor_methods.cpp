@@ -174,11 +174,15 @@ Tensor Tensor::bmm(const Tensor& mat2) const { return tg::bmm(*this, mat2); }
 Tensor Tensor::mv(const Tensor& vec) const {
   TG_CHECK(dim() == 2 && vec.dim() == 1, "mv: expected a matrix and a vector, got shapes ",
            shape(), " and ", vec.shape());
+  TG_CHECK(size(1) == vec.size(0), "mv: shapes ", shape(), " and ", vec.shape(),
+           " cannot be multiplied (", size(1), " != ", vec.size(0), ")");
   return tg::matmul(*this, vec);
 }
 Tensor Tensor::dot(const Tensor& other) const {
   TG_CHECK(dim() == 1 && other.dim() == 1, "dot: expected two 1-d tensors, got shapes ", shape(),
            " and ", other.shape());
+  TG_CHECK(size(0) == other.size(0), "dot: expected both vectors to have the same number of "
+           "elements, got shapes ", shape(), " and ", other.shape());
   return tg::matmul(*this, other);
 }
 Tensor Tensor::outer(const Tensor& vec2) const { return tg::outer(*this, vec2); }

@@ -108,6 +108,9 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
   Tensor out = map_same("clamp", x, [lo, hi](auto v) {
     using T = decltype(v);
     if (v != v) return v;  // NaN stays NaN
+    if constexpr (std::is_floating_point_v<T>) {
+      if (lo != lo || hi != hi) return static_cast<T>(NAN);  // a NaN bound gives NaN (PyTorch)
+    }
     return static_cast<T>(std::min(std::max(static_cast<double>(v), lo), hi));
   });
   return autograd::record("ClampBackward", out, {x}, {x},

@@ -15,7 +15,14 @@ void LinearImpl::reset() {
   TG_CHECK(options.in_features() >= 0 && options.out_features() >= 0,
            "Linear: in_features and out_features must be non-negative, got in_features=",
            options.in_features(), ", out_features=", options.out_features());
-  weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
+  Tensor w;
+  try {
+    w = empty({options.out_features(), options.in_features()});
+  } catch (const Error& e) {  // a weight too large to count or allocate: name the module
+    throw Error(format_message("Linear: in_features=", options.in_features(), ", out_features=",
+                               options.out_features(), ": ", e.what()));
+  }
+  weight = register_parameter("weight", w);
   bias = register_parameter("bias", options.bias() ? empty({options.out_features()}) : Tensor(),
                             options.bias());
   reset_parameters();

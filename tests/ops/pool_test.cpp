@@ -45,8 +45,8 @@ TEST(PoolOps, OutputSizeBelowOne) {
   // PyTorch's 3-d average pooling also needs the unpadded input to hold a window.
   expect_error({"avg_pool3d", "smaller than kernel_size", "[1, 1, 2, 4, 4]"},
                [&] { avg_pool3d(randn({1, 1, 2, 4, 4}), 3, 1, 1); });
-  expect_error({"adaptive_avg_pool2d", "output_size", "[0, 2]"},
-               [&] { adaptive_avg_pool2d(x, {0, 2}); });
+  // An output size of 0 gives an empty tensor, as in PyTorch.
+  EXPECT_EQ(adaptive_avg_pool2d(x, {0, 2}).sizes(), IntArrayRef({1, 1, 0, 2}));
   expect_error({"adaptive_max_pool1d", "output_size", "[-1]"},
                [&] { adaptive_max_pool1d(randn({1, 4}), -1); });
 }
