@@ -97,13 +97,13 @@ void train_step_workloads(int threads, int reps, const std::string& model_only) 
   for (const std::string model_name : {"lenet", "cnn"}) {
     if (!model_only.empty() && model_name != model_only) continue;
     tg::manual_seed(0);
-    tg::nn::Sequential model = train::make_model(model_name);
-    tg::optim::SGD opt(model->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
+    tg::nn::AnyModule model = train::make_model(model_name);
+    tg::optim::SGD opt(model.ptr()->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
     tg::Tensor x = tg::randn({64, 1, 28, 28});
     tg::Tensor y = tg::randint(0, 10, {64});
     const double step = min_seconds([&] {
       opt.zero_grad();
-      tg::Tensor loss = tg::nn::functional::cross_entropy(model->forward(x), y);
+      tg::Tensor loss = tg::nn::functional::cross_entropy(model.forward(x), y);
       loss.backward();
       opt.step();
     }, reps);
@@ -145,13 +145,13 @@ std::vector<Network> networks() {
 }
 
 struct Step {
-  tg::nn::Sequential model;
+  tg::nn::AnyModule model;
   std::unique_ptr<tg::optim::SGD> opt;
   tg::Tensor x, y;
   bool classify;
   void operator()() {
     opt->zero_grad();
-    tg::Tensor out = model->forward(x);
+    tg::Tensor out = model.forward(x);
     tg::Tensor loss = classify ? tg::nn::functional::cross_entropy(out, y)
                                : tg::nn::functional::mse_loss(out, y);
     loss.backward();
@@ -163,8 +163,8 @@ Step network_step(const Network& n) {
   tg::manual_seed(0);
   Step s;
   s.model = compare::make_network(n.builder, n.classes > 0 ? n.classes : 1);
-  s.model->train();
-  s.opt = std::make_unique<tg::optim::SGD>(s.model->parameters(),
+  s.model.ptr()->train();
+  s.opt = std::make_unique<tg::optim::SGD>(s.model.ptr()->parameters(),
                                            tg::optim::SGDOptions(0.01).momentum(0.9));
   s.x = tg::randn({n.batch, 3, n.size, n.size});
   s.classify = n.classes > 0;

@@ -5,6 +5,8 @@
 //
 //   ddp_step --model resnet --batch 64 --steps 20               # one process
 //   mpirun -np 2 ddp_step --model resnet --batch 64 --steps 20  # two ranks, 32 images each
+//
+// --model takes every name tapegrad-train takes, the model zoo's included.
 #include <tapegrad.h>
 
 #include <algorithm>
@@ -26,7 +28,8 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--steps")) steps = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--warmup")) warmup = std::stoll(argv[i + 1]);
     else {
-      std::cerr << "usage: ddp_step [--model lenet|cnn|resnet] [--batch N] [--steps N]\n";
+      std::cerr << "usage: ddp_step [--model NAME] [--batch N] [--steps N]\n  NAME: "
+                << train::model_name_list() << "\n";
       return 2;
     }
   }
@@ -41,12 +44,15 @@ int main(int argc, char** argv) {
   }
   TG_CHECK(batch % size == 0, "ddp_step: batch ", batch, " does not split over ", size, " ranks");
   tg::manual_seed(1);
-  tg::nn::Sequential model = train::make_model(model_name);
-  std::unique_ptr<dist::DistributedDataParallel<tg::nn::Sequential>> ddp;
-  if (distributed) ddp = std::make_unique<dist::DistributedDataParallel<tg::nn::Sequential>>(model, group);
-  tg::optim::SGD opt(model->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
+  tg::nn::AnyModule model = train::make_model(model_name);
+  std::unique_ptr<dist::DistributedDataParallel<train::ModelHolder>> ddp;
+  if (distributed)
+    ddp = std::make_unique<dist::DistributedDataParallel<train::ModelHolder>>(
+        train::ModelHolder{model}, group);
+  tg::optim::SGD opt(model.ptr()->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
   const int64_t local = batch / size;
-  tg::Tensor x = tg::randn({local, 1, 28, 28});
+  const int64_t side = train::model_input_size(model_name);
+  tg::Tensor x = tg::randn({local, 1, side, side});
   tg::Tensor y = tg::randint(0, 10, {local});
 
   std::vector<double> times;
@@ -55,7 +61,7 @@ int main(int argc, char** argv) {
     if (group) group->barrier()->wait();
     const auto t0 = std::chrono::steady_clock::now();
     opt.zero_grad();
-    tg::Tensor logits = ddp ? ddp->forward(x) : model->forward(x);
+    tg::Tensor logits = ddp ? ddp->forward(x) : model.forward(x);
     tg::nn::functional::cross_entropy(logits, y).backward();
     opt.step();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -69,7 +75,7 @@ int main(int argc, char** argv) {
   std::sort(times.begin(), times.end());
   const double median = times[times.size() / 2];
   int64_t params = 0;
-  for (const tg::Tensor& p : model->parameters()) params += p.numel();
+  for (const tg::Tensor& p : model.ptr()->parameters()) params += p.numel();
   if (rank == 0) {
     std::cout << model_name << " global batch " << batch << " on " << size << " process(es) x "
               << tg::get_num_threads() << " thread(s): median step " << median * 1e3 << " ms (best "

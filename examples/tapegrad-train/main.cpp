@@ -4,6 +4,7 @@
 //
 //   tapegrad-train                         # LeNet-5, 3 epochs
 //   tapegrad-train --model cnn --epochs 5  # the classic two-conv network
+//   tapegrad-train --model resnet18        # a zoo model (tg::nn::models), small-input variant
 //   tapegrad-train --resume runs/last.safetensors
 #include <CLI/CLI.hpp>
 #include <autograd/profiler.h>
@@ -87,9 +88,10 @@ struct Evaluation {
 };
 
 // Each rank evaluates every size()-th test batch; the sums are then combined.
-Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader, train::ParallelJob& job) {
+Evaluation evaluate(const nn::AnyModule& model, const data::DataLoader& loader,
+                    train::ParallelJob& job) {
   tg::NoGradGuard no_grad;
-  model->eval();
+  model.ptr()->eval();
   Evaluation ev;
   ev.confusion = tg::zeros({10, 10}, tg::kInt64);
   int64_t* cm = ev.confusion.data_ptr<int64_t>();
@@ -98,7 +100,7 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader, train
   int64_t batch_index = 0;
   for (const data::Example<>& b : loader.epoch(0)) {
     if (batch_index++ % job.size() != job.rank()) continue;
-    tg::Tensor logits = model->forward(b.data);
+    tg::Tensor logits = model.forward(b.data);
     loss_sum += nn::functional::cross_entropy(logits, b.target,
                                               nn::functional::CrossEntropyFuncOptions().reduction(tg::kSum))
                     .item();
@@ -110,7 +112,7 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader, train
     }
     seen += static_cast<int64_t>(pred.size());
   }
-  model->train();
+  model.ptr()->train();
   std::vector<double> totals{loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
   job.sum(totals);
   job.sum(ev.confusion);
@@ -120,6 +122,31 @@ Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader, train
   ev.loss = loss_sum / static_cast<double>(seen);
   ev.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
   return ev;
+}
+
+// Bilinear resizing of a normalised batch to size x size (for models that need larger
+// images than 28x28).
+data::Transform resize(int64_t size) {
+  return [size](data::Example<> batch, tg::Generator&) {
+    batch.data = nn::functional::interpolate(
+        batch.data, nn::functional::InterpolateFuncOptions()
+                        .size(std::vector<int64_t>{size, size})
+                        .mode(tg::kBilinear)
+                        .align_corners(false));
+    return batch;
+  };
+}
+
+// The zoo's names for --help, with the input size of those that are resized.
+std::string zoo_help() {
+  std::string text;
+  for (const std::string& name : tg::nn::models::model_names()) {
+    text += (text.empty() ? "" : ", ") + name;
+    const int64_t size = train::model_input_size(name);
+    if (size != 28)
+      text += " (images resized to " + std::to_string(size) + "x" + std::to_string(size) + ")";
+  }
+  return text;
 }
 
 int run(const Options& o) {
@@ -135,30 +162,34 @@ int run(const Options& o) {
   if (o.limit_test > 0) test_set = test_set.head(std::min(o.limit_test, test_set.size()));
   // Fashion-MNIST's pixel mean and standard deviation.
   data::Transform normalize = data::Normalize({0.2860}, {0.3530});
-  data::Transform train_tf = o.augment ? data::Compose({data::RandomCrop(28, 2),
-                                                        data::RandomHorizontalFlip(0.5), normalize})
-                                       : normalize;
+  const int64_t input_size = train::model_input_size(o.model);
+  data::Transform test_tf = normalize;
+  if (input_size != 28) test_tf = data::Compose({normalize, resize(input_size)});
+  std::vector<data::Transform> train_steps;
+  if (o.augment) train_steps = {data::RandomCrop(28, 2), data::RandomHorizontalFlip(0.5)};
+  train_steps.push_back(test_tf);
   data::DataLoader train_loader(train_set, data::DataLoaderOptions(o.batch_size).shuffle(true).seed(o.seed),
-                                train_tf);
-  data::DataLoader test_loader(test_set, data::DataLoaderOptions(1000), normalize);
+                                data::Compose(train_steps));
+  data::DataLoader test_loader(test_set, data::DataLoaderOptions(1000), test_tf);
 
-  nn::Sequential model = train::make_model(o.model);
+  nn::AnyModule model = train::make_model(o.model);
   job.attach(model);
   out << "tapegrad-train: " << o.model << " on Fashion-MNIST (" << train_set.size()
             << " train / " << test_set.size() << " test images), " << o.optimizer << " lr "
             << o.lr << ", batch " << o.batch_size << ", " << o.epochs << " epochs, "
             << tg::get_num_threads() << " threads, seed " << o.seed;
   if (job.size() > 1) out << ", " << job.size() << " processes (batch " << o.batch_size / job.size() << " each)";
-  out << "\n" << nn::summary(model, {1, 1, 28, 28});
+  if (input_size != 28) out << ", images resized to " << input_size << "x" << input_size;
+  out << "\n" << nn::summary(model, {1, 1, input_size, input_size});
 
-  auto opt = make_optimizer(o, model->parameters());
+  auto opt = make_optimizer(o, model.ptr()->parameters());
   auto schedule = make_schedule(o, *opt, train_loader.num_batches());
 
   train::History history;
   int64_t start_epoch = 0;
   double best_accuracy = -1;
   if (!o.resume.empty()) {
-    train::Checkpoint ck = train::load_checkpoint(o.resume, *model, *opt);
+    train::Checkpoint ck = train::load_checkpoint(o.resume, *model.ptr(), *opt);
     start_epoch = ck.epoch;
     best_accuracy = ck.best_accuracy;
     history = ck.history;
@@ -170,7 +201,7 @@ int run(const Options& o) {
 
   Evaluation last_eval;
   for (int64_t epoch = start_epoch; epoch < o.epochs; ++epoch) {
-    model->train();
+    model.ptr()->train();
     tg::io::ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(o.epochs),
                             train_loader.num_batches(), out, o.plain);
     // --profile: the first epoch run, op by op (evaluation excluded).
@@ -230,9 +261,9 @@ int run(const Options& o) {
     if (job.is_main()) {
       train::write_history_csv(o.out_dir + "/curve.csv", history);
       train::write_history_plot(o.out_dir + "/curve.png", history);
-      train::save_checkpoint(o.out_dir + "/last.safetensors", *model, *opt, ck);
+      train::save_checkpoint(o.out_dir + "/last.safetensors", *model.ptr(), *opt, ck);
       if (last_eval.accuracy > best_accuracy)
-        train::save_checkpoint(o.out_dir + "/best.safetensors", *model, *opt, ck);
+        train::save_checkpoint(o.out_dir + "/best.safetensors", *model.ptr(), *opt, ck);
     }
     best_accuracy = std::max(best_accuracy, last_eval.accuracy);
     if (o.stop_after > 0 && epoch + 1 >= o.stop_after) {
@@ -243,7 +274,7 @@ int run(const Options& o) {
   }
   if (!last_eval.confusion.defined()) last_eval = evaluate(model, test_loader, job);
   train::print_confusion(out, last_eval.confusion);
-  if (!o.export_weights.empty() && job.is_main()) nn::save(model, o.export_weights);
+  if (!o.export_weights.empty() && job.is_main()) nn::save(*model.ptr(), o.export_weights);
   out << "best test accuracy " << train::fixed(100.0 * best_accuracy, 2) << "%; wrote "
             << o.out_dir << "/{curve.csv,curve.png,best.safetensors,last.safetensors}\n";
   return 0;
@@ -254,7 +285,10 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"Train a CNN on Fashion-MNIST with tapegrad"};
-  app.add_option("--model", o.model, "lenet | cnn | resnet")->capture_default_str();
+  app.add_option("--model", o.model,
+                 "lenet | cnn | resnet (built in), or a zoo model in its small-input variant: " +
+                     zoo_help())
+      ->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "sgd | adam | adamw")->capture_default_str();
   app.add_option("--lr", o.lr, "learning rate (default: 3e-3 for adam/adamw, 0.05 for sgd)");
   app.add_option("--momentum", o.momentum, "SGD momentum (Nesterov)")->capture_default_str();
@@ -284,6 +318,11 @@ int main(int argc, char** argv) {
   app.add_flag("--stop-on-nonfinite", o.stop_on_nonfinite,
                "stop with an error naming the step when the loss is NaN or infinite");
   CLI11_PARSE(app, argc, argv);
+  if (!train::is_model_name(o.model)) {
+    std::cerr << "tapegrad-train: unknown model '" << o.model << "'; valid names: "
+              << train::model_name_list() << "\n";
+    return 2;
+  }
   if (o.lr == 0) o.lr = o.optimizer == "sgd" ? 0.05 : 3e-3;
   try {
     return run(o);

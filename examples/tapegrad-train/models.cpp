@@ -1,5 +1,8 @@
 #include "models.h"
 
+#include <algorithm>
+#include <sstream>
+
 namespace train {
 namespace nn = tg::nn;
 
@@ -68,13 +71,43 @@ nn::Sequential resnet() {
       nn::Linear(64, 10));
 }
 
+const std::vector<std::string>& builtin_names() {
+  static const std::vector<std::string> names = {"lenet", "cnn", "resnet"};
+  return names;
+}
+
 }  // namespace
 
-nn::Sequential make_model(const std::string& name) {
-  if (name == "lenet") return lenet();
-  if (name == "cnn") return two_conv();
-  if (name == "resnet") return resnet();
-  throw tg::Error("tapegrad-train: unknown model '" + name + "' (lenet, cnn, resnet)");
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = builtin_names();
+    for (const std::string& n : nn::models::model_names()) all.push_back(n);
+    return all;
+  }();
+  return names;
+}
+
+bool is_model_name(const std::string& name) {
+  const auto& names = model_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string model_name_list() {
+  std::ostringstream os;
+  for (const std::string& n : model_names()) os << (os.tellp() > 0 ? ", " : "") << n;
+  return os.str();
+}
+
+int64_t model_input_size(const std::string& name) { return name == "alexnet" ? 64 : 28; }
+
+nn::AnyModule make_model(const std::string& name) {
+  if (name == "lenet") return nn::AnyModule(lenet());
+  if (name == "cnn") return nn::AnyModule(two_conv());
+  if (name == "resnet") return nn::AnyModule(resnet());
+  TG_CHECK(is_model_name(name), "tapegrad-train: unknown model '", name, "'; valid names: ",
+           model_name_list());
+  return nn::models::create_model(
+      name, nn::models::ModelOptions().num_classes(10).in_channels(1).small_input(true));
 }
 
 }  // namespace train

@@ -1,5 +1,7 @@
 #include "parallel_job.h"
 
+#include "models.h"
+
 #include <iostream>
 #include <streambuf>
 
@@ -22,7 +24,7 @@ struct ParallelJob::State {
   std::ostream null_stream{&null_buffer};
 #ifdef TAPEGRAD_TRAIN_WITH_MPI
   std::shared_ptr<tg::distributed::ProcessGroupMPI> group;
-  std::unique_ptr<tg::distributed::DistributedDataParallel<tg::nn::Sequential>> ddp;
+  std::unique_ptr<tg::distributed::DistributedDataParallel<ModelHolder>> ddp;
 #endif
 };
 
@@ -41,19 +43,21 @@ ParallelJob::~ParallelJob() = default;
 
 std::ostream& ParallelJob::out() { return is_main() ? std::cout : state_->null_stream; }
 
-void ParallelJob::attach(tg::nn::Sequential& model) {
+void ParallelJob::attach(const tg::nn::AnyModule& model) {
 #ifdef TAPEGRAD_TRAIN_WITH_MPI
   if (state_->group)
-    state_->ddp = std::make_unique<tg::distributed::DistributedDataParallel<tg::nn::Sequential>>(
-        model, state_->group);
+    state_->ddp = std::make_unique<tg::distributed::DistributedDataParallel<ModelHolder>>(
+        ModelHolder{model}, state_->group);
+#else
+  (void)model;
 #endif
 }
 
-tg::Tensor ParallelJob::forward(tg::nn::Sequential& model, const tg::Tensor& x) {
+tg::Tensor ParallelJob::forward(const tg::nn::AnyModule& model, const tg::Tensor& x) {
 #ifdef TAPEGRAD_TRAIN_WITH_MPI
   if (state_->ddp) return state_->ddp->forward(x);
 #endif
-  return model->forward(x);
+  return model.forward(x);
 }
 
 tg::Tensor ParallelJob::local_rows(const tg::Tensor& batch) const {

@@ -26,9 +26,10 @@ class ParallelJob {
   // std::cout on rank 0, a stream that discards everything elsewhere.
   std::ostream& out();
 
-  // Wraps the model for gradient averaging (copies rank 0's weights to every rank).
-  void attach(tg::nn::Sequential& model);
-  tg::Tensor forward(tg::nn::Sequential& model, const tg::Tensor& x);
+  // Wraps the model (any module) for gradient averaging (copies rank 0's weights to every
+  // rank).
+  void attach(const tg::nn::AnyModule& model);
+  tg::Tensor forward(const tg::nn::AnyModule& model, const tg::Tensor& x);
   // This rank's rows of a global batch [B, ...]; B must divide by the world size.
   tg::Tensor local_rows(const tg::Tensor& batch) const;
   // Sums `values` (float64, in place) over the ranks.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: train_distributed.sh MPIEXEC TAPEGRAD_TRAIN
+# Usage: train_distributed.sh MPIEXEC TAPEGRAD_TRAIN [more tapegrad-train options, e.g. --model]
 # The main job on two ranks follows the one-process run with the same global batch (same
 # test loss and accuracy to the printed digits), prints once, and resumes from rank 0's
 # checkpoint to the same result as the uninterrupted run.
@@ -7,7 +7,8 @@ set -euo pipefail
 mpiexec=$1 train=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-args=(--epochs 2 --limit-train 1280 --limit-test 500 --optimizer sgd --lr 0.05 --plain --threads 1)
+args=(--epochs 2 --limit-train 1280 --limit-test 500 --optimizer sgd --lr 0.05 --plain --threads 1
+      "${@:3}")
 
 "$train" "${args[@]}" --out-dir "$work/one" > "$work/one.log"
 "$mpiexec" -np 2 "$train" "${args[@]}" --distributed --out-dir "$work/two" > "$work/two.log"
