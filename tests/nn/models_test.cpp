@@ -64,23 +64,23 @@ void fill(Tensor& t, const std::string& name, int64_t k) {
   ASSERT_TRUE(t.is_contiguous() && t.dtype() == kFloat32) << name;
   const std::string leaf = name.substr(name.rfind('.') + 1);
   const int64_t n = t.numel();
-  float* p = t.data_ptr<float>();
-  for (int64_t i = 0; i < n; ++i) {
-    const double u = formula(i, k);
-    double v;
-    if (leaf == "weight" && t.dim() >= 2) {
-      v = u * std::sqrt(6.0 / static_cast<double>(n / t.size(0)));
-    } else if (leaf == "weight") {
-      v = 1.0 + 0.25 * u;
-    } else if (leaf == "bias" || leaf == "running_mean") {
-      v = 0.1 * u;
-    } else if (leaf == "running_var") {
-      v = 1.0 + 0.25 * (u + 1.0);
-    } else {
-      FAIL() << "no fill rule for " << name;
-    }
-    p[i] = static_cast<float>(v);
+  // v = offset + scale * (u + shift), the script's rule chosen once per tensor (the VGGs have
+  // 133-144 M values).
+  double offset = 0, scale = 0, shift = 0;
+  if (leaf == "weight" && t.dim() >= 2) {
+    scale = std::sqrt(6.0 / static_cast<double>(n / t.size(0)));
+  } else if (leaf == "weight") {
+    offset = 1.0, scale = 0.25;
+  } else if (leaf == "bias" || leaf == "running_mean") {
+    scale = 0.1;
+  } else if (leaf == "running_var") {
+    offset = 1.0, scale = 0.25, shift = 1.0;
+  } else {
+    FAIL() << "no fill rule for " << name;
   }
+  float* p = t.data_ptr<float>();
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = static_cast<float>(offset + scale * (formula(i, k) + shift));
 }
 
 void fill(Module& m) {
