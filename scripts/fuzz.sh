@@ -86,7 +86,7 @@ run_target() {
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log" | tail -n 1)
   corpus=$(ls "$out/corpus-$t" | wc -l)
   if ((rc == 0)); then
-    echo "fuzz $t: ${execs:-?} executions in ${seconds} s, corpus $corpus new inputs, no findings"
+    echo "fuzz $t: ${execs:-?} executions in ${seconds} s, no findings ($out/corpus-$t holds $corpus inputs)"
   else
     echo "fuzz $t: FINDING (exit $rc) after ${execs:-?} executions; input and report:" >&2
     ls "$out"/crash-"$t"-* 2>/dev/null >&2 || true
