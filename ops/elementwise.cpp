@@ -404,11 +404,13 @@ Tensor logical_or(const Tensor& a, const Tensor& b) {
 }
 
 bool equal(const Tensor& a, const Tensor& b) {
+  TG_CHECK(a.defined() && b.defined(), "equal: an operand is undefined");
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
   return eq(a, b).to_vector<bool>() == std::vector<bool>(static_cast<std::size_t>(a.numel()), true);
 }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  TG_CHECK(a.defined() && b.defined(), "allclose: an operand is undefined");
   if (a.shape() != b.shape()) return false;
   std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
   for (std::size_t i = 0; i < x.size(); ++i) {

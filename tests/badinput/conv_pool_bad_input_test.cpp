@@ -63,6 +63,17 @@ std::vector<Row> conv_rows() {
       throws("conv_transpose3d", "negative padding",
              [] { return conv_transpose3d(seq({1, 1, 2, 2, 2}), ones({1, 1, 2, 2, 2}), {}, 1, -1); },
              {"padding", "-1"}),
+      throws("convolution", "stride 0", [=] {
+               return convolution(x, w, {}, {0, 0}, {0, 0}, {0, 0}, {1, 1}, 1); }, {"stride"}),
+      throws("conv_transpose", "negative output_padding", [=] {
+               return conv_transpose(x, ones({2, 3, 3, 3}), {}, {1, 1}, {0, 0}, {-1, -1}, 1, {1, 1}); },
+             {"output_padding"}),
+      throws("conv_backward_input", "input_size of 3 values", [=] {
+               return conv_backward_input(ones({1, 3, 2, 2}), w, {1, 2, 4}, {1, 1}, {0, 0}, {1, 1}, 1); },
+             {"[1, 2, 4]"}),
+      throws("conv_backward_weight", "weight_size of 3 values", [=] {
+               return conv_backward_weight(x, ones({1, 3, 2, 2}), {3, 2, 3}, {1, 1}, {0, 0}, {1, 1}, 1); },
+             {"[3, 2, 3]"}),
       throws("conv_with_padding_mode", "unknown padding mode",
              [=] { return conv_with_padding_mode(x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, "wrap"); }, {"wrap"}),
       throws("conv_with_padding_mode", "reflect padding larger than the input",
@@ -127,6 +138,14 @@ std::vector<Row> pool_rows() {
       throws("adaptive_max_pool1d", "output size -2", [] { return first(adaptive_max_pool1d(seq({1, 1, 4}), {-2})); },
              {"-2"}),
       torch("adaptive_max_pool1d", "adaptive_max_pool1d_nan", [] { return first(adaptive_max_pool1d(vals({1, kNaN, 2, 3}, {1, 1, 4}), {2})); }),
+      torch("adaptive_avg_pool3d", "adaptive_avg_pool3d_zero_output", [] {
+        return adaptive_avg_pool3d(seq({1, 1, 2, 2, 2}), {0, 1, 1}); }),
+      throws("adaptive_avg_pool3d", "output size -1", [] { return adaptive_avg_pool3d(seq({1, 1, 2, 2, 2}), {-1, 1, 1}); },
+             {"-1"}),
+      throws("max_pool1d_with_indices", "kernel 5 on length 4",
+             [] { return first(max_pool1d_with_indices(seq({1, 1, 4}), {5})); }, {"[1, 1, 4]"}),
+      throws("max_pool3d_with_indices", "stride 0",
+             [] { return first(max_pool3d_with_indices(seq({1, 1, 2, 2, 2}), {1}, {0})); }, {"stride"}),
       throws("adaptive_max_pool3d", "4-D output size", [] { return first(adaptive_max_pool3d(seq({1, 1, 2, 2, 2}), {1, 1, 1, 1})); },
              {"[1, 1, 1, 1]"}),
       throws("max_unpool1d", "index 9 past the output of 4",
@@ -205,6 +224,8 @@ std::vector<Row> resample_pad_rows() {
       throws("pad", "padding 2^62 (size overflows)", [=] { return pad(v, {kHuge, kHuge}); },
              {"4611686018427387904"}),
       throws("pad", "padding INT64_MAX", [=] { return pad(v, {INT64_MAX, 0}); }, {"9223372036854775807"}),
+      throws("pad_backward", "grad_output of the wrong shape",
+             [=] { return pad_backward(seq({1, 2, 5}), {1, 2, 4}, {1, 1}, "constant"); }, {"[1, 2, 5]"}),
       torch("pad", "pad_negative_crops", [=] { return pad(v, {-1, -1}); }),
       torch("pad", "pad_nan_value", [=] { return pad(v, {1, 0}, "constant", kNaN); }),
       torch("pad", "pad_reflect_max", [=] { return pad(v, {3, 0}, "reflect"); }),

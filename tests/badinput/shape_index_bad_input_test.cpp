@@ -66,6 +66,10 @@ std::vector<Row> shape_rows() {
       throws("movedim", "destination 2 of [2, 3]", [=] { return x.movedim(0, 2); }, dim_out_of_range(2, 2)),
       throws("diagonal", "the same dim twice", [=] { return x.diagonal(0, 0, 0); }, {"0"}),
       throws("unbind", "dim 2 of [2, 3]", [=] { return list_result(x.unbind(2)); }, dim_out_of_range(2, 2)),
+      throws("slice", "slice_backward: dim 2 of [2, 3]",
+             [=] { return slice_backward(x, Shape{2, 3}, 2, 0, 1, 1); }, dim_out_of_range(2, 2)),
+      throws("infer_shape", "two -1", [] { (void)infer_shape({-1, -1}, 6, "infer_shape"); return none(); },
+             {"[-1, -1]"}),
       throws("view", "undefined input", [] { return view(Tensor(), {1}); }, {"undefined"}),
       throws("as_strided", "as_strided_view: an element past the end of storage",
              [] { return as_strided_view(seq({4}), {3}, {2}, 0); }, {"[3]"}),
@@ -210,6 +214,9 @@ std::vector<Row> indexing_rows() {
                Tensor y = x.clone(); y.index_put_({i64s({2})}, Scalar(1.0)); return y; }, {"2"}).fix(),
       throws("index_put_", "values [4] against [1, 3]", [=] {
                Tensor y = x.clone(); y.index_put_({i64s({0})}, ones({4})); return y; }, {"[4]"}).fix(),
+      throws("index", "index_positions: index 2 of size 2", [=] { return index_positions(x, {i64s({2})}); }, {"2"}),
+      throws("index_put_", "put_positions: float positions",
+             [=] { return put_positions(x, zeros({1}), ones({1})); }, {"int64"}),
       torch("index_put_", "index_put_row_of_expanded", [] {
         Tensor y = seq({1, 3}).expand({2, 3});
         y.index_put_({0}, Scalar(1.0));
