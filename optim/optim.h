@@ -8,6 +8,7 @@
 #include "optim/adamw.h"
 #include "optim/clip_grad.h"
 #include "optim/composed_schedulers.h"
+#include "optim/constant_lr.h"
 #include "optim/cosine_warm_restarts.h"
 #include "optim/cyclic_lr.h"
 #include "optim/lambda_lr.h"

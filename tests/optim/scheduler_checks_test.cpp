@@ -39,6 +39,8 @@ TEST(SchedulerChecks, BadArgumentsNameSchedulerArgumentAndValue) {
                {"LambdaLR", "lr_lambdas", "1", "2"});
   expect_error([&] { optim::MultiplicativeLR(f.sgd, optim::LRLambda{}); },
                {"MultiplicativeLR", "lr_lambda", "empty"});
+  expect_error([&] { optim::ConstantLR(f.sgd, 0.0); }, {"ConstantLR", "factor", "0"});
+  expect_error([&] { optim::ConstantLR(f.sgd, 0.5, -2); }, {"ConstantLR", "total_iters", "-2"});
   expect_error([&] { optim::PolynomialLR(f.sgd, 0); }, {"PolynomialLR", "total_iters", "0"});
   expect_error([&] { optim::PolynomialLR(f.sgd, 5, -1.0); }, {"PolynomialLR", "power", "-1"});
   expect_error([&] { optim::CosineAnnealingWarmRestarts(f.sgd, 0); },

@@ -105,6 +105,9 @@ std::shared_ptr<optim::LRScheduler> build(const Json& spec, optim::Optimizer& op
     return std::make_shared<optim::CosineAnnealingWarmRestarts>(opt, integer("T_0", 0),
                                                                 integer("T_mult", 1),
                                                                 num("eta_min", 0));
+  if (kind == "ConstantLR")
+    return std::make_shared<optim::ConstantLR>(opt, num("factor", 1.0 / 3),
+                                               integer("total_iters", 5));
   if (kind == "PolynomialLR")
     return std::make_shared<optim::PolynomialLR>(opt, integer("total_iters", 5), num("power", 1));
   if (kind == "StepLR")
@@ -252,7 +255,7 @@ TEST(SchedulerFixtures, SequencesMatchPyTorchExactly) {
     }
     ++checked;
   }
-  EXPECT_EQ(checked, 37);
+  EXPECT_EQ(checked, 42);
 }
 
 TEST(SchedulerFixtures, StateDictHoldsWhatPyTorchKeeps) {
@@ -269,7 +272,7 @@ TEST(SchedulerFixtures, StateDictHoldsWhatPyTorchKeeps) {
                       name + " (JSON)");
     ++checked;
   }
-  EXPECT_EQ(checked, 37);
+  EXPECT_EQ(checked, 42);
 }
 
 TEST(SchedulerFixtures, ResumingFromSavedFilesContinuesAsPyTorch) {
@@ -300,7 +303,7 @@ TEST(SchedulerFixtures, ResumingFromSavedFilesContinuesAsPyTorch) {
   }
   std::remove(opt_file.c_str());
   std::remove(sched_file.c_str());
-  EXPECT_EQ(checked, 37);
+  EXPECT_EQ(checked, 42);
 }
 
 TEST(SchedulerFixtures, LoadsPyTorchsStateDict) {
