@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -72,20 +73,39 @@ TEST(DurableWrites, EveryWriterKilledAtRandomPointsLeavesTheLastGoodFile) {
       const pid_t child = spawn({writer, kind, path, "loop", refs.string()}, pipe_fds[1]);
       close(pipe_fds[1]);
       ASSERT_GT(child, 0);
-      char ready[6] = {};
-      const ssize_t got = read(pipe_fds[0], ready, sizeof ready);  // checked, versions built
-      close(pipe_fds[0]);
-      if (got <= 0) {
+      // "ready" once the file is checked and the versions built, then "w" after each write:
+      // the time between two writes is the loop's period, and the kill comes at a random
+      // point of the next one (so it lands inside a write as often as writing takes of the
+      // loop, whatever the build's speed: a fixed delay never reached a write under ASan).
+      auto read_line = [&] {
+        std::string line;
+        char c = 0;
+        while (read(pipe_fds[0], &c, 1) == 1) {
+          if (c == '\n') return line;
+          line += c;
+        }
+        return std::string("(end)");
+      };
+      const std::string first = read_line();
+      if (first != "ready") {
+        close(pipe_fds[0]);
         int status = 0;
         waitpid(child, &status, 0);
         FAIL() << "round " << round << ": the file left by the killed writer is not whole "
                << "(writer status " << status << ")";
       }
-      std::this_thread::sleep_for(
-          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30000)(rng)));
+      using Clock = std::chrono::steady_clock;
+      EXPECT_EQ(read_line(), "w");
+      const auto t1 = Clock::now();
+      EXPECT_EQ(read_line(), "w");
+      const auto period = Clock::now() - t1;
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(period).count();
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          std::uniform_int_distribution<long long>(0, std::max<long long>(micros, 1))(rng)));
       kill(child, SIGKILL);
       int status = 0;
       waitpid(child, &status, 0);
+      close(pipe_fds[0]);  // only now: a closed pipe would stop the writer with SIGPIPE
       ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
           << "the writer stopped on its own (status " << status << ")";
       ++kills;

@@ -6,7 +6,8 @@
 //   tapegrad_durable_writer KIND PATH loop REFDIR   checks PATH as `check` does (exit 1 if
 //                                                   it fails), then writes versions 1, 0,
 //                                                   1, ... to PATH forever, printing
-//                                                   "ready" when it starts
+//                                                   "ready" when it starts and "w" after
+//                                                   each write
 //   tapegrad_durable_writer KIND PATH check REFDIR  exit 0 if PATH loads with KIND's reader
 //                                                   and holds exactly version 0 or 1
 //
@@ -207,7 +208,11 @@ int main(int argc, char** argv) {
       const Writer versions[2] = {kind.prepare(0), kind.prepare(1)};
       std::fputs("ready\n", stdout);
       std::fflush(stdout);
-      for (int i = 1;; ++i) versions[i % 2](path);
+      for (int i = 1;; ++i) {
+        versions[i % 2](path);
+        std::fputs("w\n", stdout);  // one write done: the test times the loop by these
+        std::fflush(stdout);
+      }
     }
     if (mode == "check") return check() ? 0 : 1;
   } catch (const std::exception& e) {
