@@ -29,11 +29,13 @@ void TensorImpl::refresh_contiguous() {
 }
 
 int64_t Tensor::size(int64_t dim) const {
-  return impl_->shape[wrap_dim(dim, this->dim(), "size")];
+  const int64_t d = wrap_dim(dim, this->dim(), "size");  // throws first for an undefined tensor
+  return impl_->shape[d];
 }
 
 int64_t Tensor::stride(int64_t dim) const {
-  return impl_->strides[wrap_dim(dim, this->dim(), "stride")];
+  const int64_t d = wrap_dim(dim, this->dim(), "stride");  // throws first for an undefined tensor
+  return impl_->strides[d];
 }
 
 Scalar Tensor::item() const {

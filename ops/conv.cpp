@@ -260,8 +260,14 @@ ConvProblem conv_problem(const char* op, const Tensor& x, const Shape& shown, co
   }
   for (int i = 0; i < dims; ++i) {
     const int s = 3 - dims + i;
-    const int64_t padded = g.in[s] + g.pad[s] + after[s];
-    const int64_t span = g.dilation[s] * (g.kernel[s] - 1) + 1;
+    int64_t padded = 0, span = 0;
+    TG_CHECK(!__builtin_add_overflow(g.in[s], g.pad[s], &padded) &&
+                 !__builtin_add_overflow(padded, after[s], &padded) &&
+                 !__builtin_mul_overflow(g.dilation[s], g.kernel[s] - 1, &span) &&
+                 !__builtin_add_overflow(span, 1, &span),
+             op, ": padding ", spatial_of(g.pad, dims), " or dilation ",
+             spatial_of(g.dilation, dims), " too large for a 64-bit size in dim ", 2 + i,
+             "; input of shape ", shown, ", weight of shape ", weight.shape());
     TG_CHECK(padded >= span, op, ": the kernel (", spatial_of(g.kernel, dims), ", dilation ",
              spatial_of(g.dilation, dims), ") is larger than the padded input in dim ", 2 + i,
              " (", span, " > ", padded, "); input of shape ", shown, ", weight of shape ",
