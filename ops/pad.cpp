@@ -100,7 +100,10 @@ PlanPtr make_plan(const char* op, const Shape& in, IntArrayRef pad, PadMode mode
   bool any_nonempty = false;
   for (int d = plan->first; d < n; ++d) {
     const int64_t size = in[d], b = plan->before(d), a = plan->after(d);
-    const int64_t out = size + b + a;
+    int64_t out = 0;
+    TG_CHECK(!__builtin_add_overflow(size, b, &out) && !__builtin_add_overflow(out, a, &out), op,
+             ": the input size ", size, " at dimension ", d, " with padding (", b, ", ", a,
+             ") overflows a 64-bit size (input shape ", in, ")");
     TG_CHECK(out >= 0, op, ": the input size ", size, " at dimension ", d, " with padding (", b,
              ", ", a, ") gives a negative output size ", out, " (input shape ", in, ")");
     // Replicate padding reads the edge whatever the cropping; the others need the cropped
