@@ -36,8 +36,8 @@ build_target() {
   local t="$1" sources=() libs=() defines=(-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   case "$t" in
     npy) sources=(data/npy.cpp) ;;
-    npz) sources=(data/npz.cpp data/npy.cpp); libs=(-lz) ;;
-    npz_crc) sources=(data/npz.cpp data/npy.cpp); libs=(-lz); defines=() ;;
+    npz) sources=(data/npz.cpp data/zip.cpp data/npy.cpp); libs=(-lz) ;;
+    npz_crc) sources=(data/npz.cpp data/zip.cpp data/npy.cpp); libs=(-lz); defines=() ;;
     safetensors) sources=(data/safetensors.cpp) ;;
     idx) sources=(data/idx.cpp); libs=(-lz) ;;
     png) sources=(data/png.cpp); libs=(-lpng -lz) ;;
