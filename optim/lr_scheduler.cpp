@@ -83,29 +83,16 @@ void LRScheduler::visit_state(SchedulerStateIO& io) {
 }
 
 SchedulerStateDict LRScheduler::state_dict() const {
-  SchedulerStateDict state;
-  state.scheduler = name();
-  SchedulerStateIO io(state, /*loading=*/false, optimizer_.param_groups().size());
   // Saving only reads the fields: visit_state is shared with loading.
-  const_cast<LRScheduler*>(this)->visit_state(io);
-  return state;
+  auto* self = const_cast<LRScheduler*>(this);
+  return state_dict_by_visit(name(), optimizer_.param_groups().size(),
+                             [self](SchedulerStateIO& io) { self->visit_state(io); });
 }
 
 void LRScheduler::load_state_dict(const SchedulerStateDict& state) {
-  TG_CHECK(state.scheduler == name(), name(), ".load_state_dict: the state is a ",
-           state.scheduler, "'s");
-  SchedulerStateDict backup = state_dict();
-  SchedulerStateDict incoming = state;
-  const std::size_t groups = optimizer_.param_groups().size();
-  try {
-    SchedulerStateIO io(incoming, /*loading=*/true, groups);
-    visit_state(io);
-    check_arguments();
-  } catch (...) {
-    SchedulerStateIO io(backup, /*loading=*/true, groups);
-    visit_state(io);
-    throw;
-  }
+  load_state_dict_by_visit(name(), state, state_dict(), optimizer_.param_groups().size(),
+                           [this](SchedulerStateIO& io) { visit_state(io); },
+                           [this] { check_arguments(); });
 }
 
 // ---------------------------------------------------------------- StepLR
@@ -481,29 +468,16 @@ void ReduceLROnPlateau::visit_state(SchedulerStateIO& io) {
 }
 
 SchedulerStateDict ReduceLROnPlateau::state_dict() const {
-  SchedulerStateDict state;
-  state.scheduler = name();
-  SchedulerStateIO io(state, /*loading=*/false, optimizer_.param_groups().size());
   // Saving only reads the fields: visit_state is shared with loading.
-  const_cast<ReduceLROnPlateau*>(this)->visit_state(io);
-  return state;
+  auto* self = const_cast<ReduceLROnPlateau*>(this);
+  return state_dict_by_visit(name(), optimizer_.param_groups().size(),
+                             [self](SchedulerStateIO& io) { self->visit_state(io); });
 }
 
 void ReduceLROnPlateau::load_state_dict(const SchedulerStateDict& state) {
-  TG_CHECK(state.scheduler == name(), name(), ".load_state_dict: the state is a ",
-           state.scheduler, "'s");
-  SchedulerStateDict backup = state_dict();
-  SchedulerStateDict incoming = state;
-  const std::size_t groups = optimizer_.param_groups().size();
-  try {
-    SchedulerStateIO io(incoming, /*loading=*/true, groups);
-    visit_state(io);
-    check_arguments();
-  } catch (...) {
-    SchedulerStateIO io(backup, /*loading=*/true, groups);
-    visit_state(io);
-    throw;
-  }
+  load_state_dict_by_visit(name(), state, state_dict(), optimizer_.param_groups().size(),
+                           [this](SchedulerStateIO& io) { visit_state(io); },
+                           [this] { check_arguments(); });
 }
 
 bool ReduceLROnPlateau::is_better(double a, double best) const {

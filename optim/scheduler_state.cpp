@@ -173,4 +173,32 @@ void SchedulerStateIO::field(const char* key, std::vector<int64_t>& value) {
   value = std::move(out);
 }
 
+SchedulerStateDict state_dict_by_visit(const std::string& name, std::size_t groups,
+                                       const std::function<void(SchedulerStateIO&)>& visit) {
+  SchedulerStateDict state;
+  state.scheduler = name;
+  SchedulerStateIO io(state, /*loading=*/false, groups);
+  visit(io);
+  return state;
+}
+
+void load_state_dict_by_visit(const std::string& name, const SchedulerStateDict& state,
+                              const SchedulerStateDict& backup, std::size_t groups,
+                              const std::function<void(SchedulerStateIO&)>& visit,
+                              const std::function<void()>& check) {
+  TG_CHECK(state.scheduler == name, name, ".load_state_dict: the state is a ", state.scheduler,
+           "'s");
+  SchedulerStateDict incoming = state;
+  try {
+    SchedulerStateIO io(incoming, /*loading=*/true, groups);
+    visit(io);
+    check();
+  } catch (...) {
+    SchedulerStateDict restore = backup;
+    SchedulerStateIO io(restore, /*loading=*/true, groups);
+    visit(io);
+    throw;
+  }
+}
+
 }  // namespace tg::optim

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -56,5 +57,16 @@ class SchedulerStateIO {
   bool loading_;
   std::size_t groups_;
 };
+
+// A scheduler's state_dict: `visit` called with a saving SchedulerStateIO (it only reads the
+// scheduler's fields).
+SchedulerStateDict state_dict_by_visit(const std::string& name, std::size_t groups,
+                                       const std::function<void(SchedulerStateIO&)>& visit);
+// Loads `state` through `visit`, then runs `check`; when either throws, the scheduler's fields
+// are put back from `backup` (its state_dict before loading) and the error is rethrown.
+void load_state_dict_by_visit(const std::string& name, const SchedulerStateDict& state,
+                              const SchedulerStateDict& backup, std::size_t groups,
+                              const std::function<void(SchedulerStateIO&)>& visit,
+                              const std::function<void()>& check);
 
 }  // namespace tg::optim
