@@ -4,6 +4,8 @@
 // every exit path.
 #include "data/jpeg.h"
 
+#include "data/file_bytes.h"
+
 #include <jpeglib.h>
 #include <jerror.h>
 
@@ -52,28 +54,6 @@ void on_error(j_common_ptr cinfo) {
 // libjpeg would otherwise pad with grey: a truncated file is an error.
 void on_emit(j_common_ptr cinfo, int level) {
   if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
-}
-
-std::vector<unsigned char> read_file(const char* fn, const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw std::runtime_error(std::string(fn) + ": cannot open '" + path + "': " +
-                             std::strerror(errno));
-  }
-  std::vector<unsigned char> data;
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    data.insert(data.end(), chunk, chunk + got);
-  }
-  const bool bad = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (bad) {
-    throw std::runtime_error(std::string(fn) + ": error reading '" + path + "': " +
-                             std::strerror(err));
-  }
-  return data;
 }
 
 }  // namespace
@@ -139,12 +119,12 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
 }
 
 std::vector<uint8_t> read_jpeg_rgb(const std::string& path, int& width, int& height) {
-  const std::vector<unsigned char> data = read_file("read_jpeg_rgb", path);
+  const std::vector<unsigned char> data = read_file_bytes(path, "read_jpeg_rgb");
   return jpeg_rgb_from_buffer(data.data(), data.size(), width, height, path);
 }
 
 std::vector<uint8_t> read_image_rgb(const std::string& path, int& width, int& height) {
-  const std::vector<unsigned char> data = read_file("read_image_rgb", path);
+  const std::vector<unsigned char> data = read_file_bytes(path, "read_image_rgb");
   if (data.size() >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
     return jpeg_rgb_from_buffer(data.data(), data.size(), width, height, path);
   }

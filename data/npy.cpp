@@ -1,5 +1,7 @@
 #include "data/npy.h"
 
+#include "data/file_bytes.h"
+
 #include "data/atomic_file.h"
 
 #include <cerrno>
@@ -20,26 +22,6 @@ constexpr size_t kHeaderAlign = 64;  // numpy aligns the data start to 64 bytes
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
   throw std::runtime_error("read_npy: " + source + ": " + what);
-}
-
-std::vector<unsigned char> read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw std::runtime_error("read_npy: cannot open '" + path + "': " + std::strerror(errno));
-  }
-  std::vector<unsigned char> data;
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    data.insert(data.end(), chunk, chunk + got);
-  }
-  bool bad = std::ferror(f) != 0;
-  int err = errno;
-  std::fclose(f);
-  if (bad) {
-    throw std::runtime_error("read_npy: error reading '" + path + "': " + std::strerror(err));
-  }
-  return data;
 }
 
 // ---------------------------------------------------------------- header dictionary parsing
@@ -331,7 +313,7 @@ RawArray npy_from_buffer(const std::vector<unsigned char>& buffer, const std::st
 }
 
 RawArray read_npy(const std::string& path) {
-  std::vector<unsigned char> data = read_file(path);
+  std::vector<unsigned char> data = read_file_bytes(path, "read_npy");
   return npy_from_buffer(data, "'" + path + "'");
 }
 

@@ -5,6 +5,8 @@
 // on every exit path.
 #include "data/png.h"
 
+#include "data/file_bytes.h"
+
 #include "data/atomic_file.h"
 
 #include <png.h>
@@ -78,28 +80,6 @@ void read_bytes(png_structp png, png_bytep out, png_size_t length) {
   if (length > state->size - state->pos) png_error(png, "unexpected end of data (truncated)");
   std::memcpy(out, state->data + state->pos, length);
   state->pos += length;
-}
-
-std::vector<unsigned char> read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw std::runtime_error("read_png_rgb: cannot open '" + path + "': " +
-                             std::strerror(errno));
-  }
-  std::vector<unsigned char> data;
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    data.insert(data.end(), chunk, chunk + got);
-  }
-  bool bad = std::ferror(f) != 0;
-  int err = errno;
-  std::fclose(f);
-  if (bad) {
-    throw std::runtime_error("read_png_rgb: error reading '" + path + "': " +
-                             std::strerror(err));
-  }
-  return data;
 }
 
 }  // namespace
@@ -216,7 +196,7 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
 }
 
 std::vector<uint8_t> read_png_rgb(const std::string& path, int& width, int& height) {
-  std::vector<unsigned char> data = read_file(path);
+  std::vector<unsigned char> data = read_file_bytes(path, "read_png_rgb");
   return png_rgb_from_buffer(data.data(), data.size(), width, height, "'" + path + "'");
 }
 

@@ -1,5 +1,7 @@
 #include "data/safetensors.h"
 
+#include "data/file_bytes.h"
+
 #include "data/atomic_file.h"
 
 #include <algorithm>
@@ -24,28 +26,6 @@ constexpr int kMaxJsonDepth = 4;  // {name: {shape: [..]}} needs 3
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
   throw std::runtime_error("read_safetensors: " + source + ": " + what);
-}
-
-std::vector<unsigned char> read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw std::runtime_error("read_safetensors: cannot open '" + path +
-                             "': " + std::strerror(errno));
-  }
-  std::vector<unsigned char> data;
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    data.insert(data.end(), chunk, chunk + got);
-  }
-  bool bad = std::ferror(f) != 0;
-  int err = errno;
-  std::fclose(f);
-  if (bad) {
-    throw std::runtime_error("read_safetensors: error reading '" + path +
-                             "': " + std::strerror(err));
-  }
-  return data;
 }
 
 const char* code_of(const std::string& dtype) {
@@ -219,7 +199,7 @@ SafetensorsFile safetensors_from_buffer(const std::vector<unsigned char>& buffer
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  std::vector<unsigned char> data = read_file(path);
+  std::vector<unsigned char> data = read_file_bytes(path, "read_safetensors");
   return safetensors_from_buffer(data, "'" + path + "'");
 }
 

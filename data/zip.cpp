@@ -215,28 +215,6 @@ uint32_t zip_crc32(const unsigned char* data, size_t size) {
   return static_cast<uint32_t>(crc);
 }
 
-std::vector<unsigned char> read_file_bytes(const std::string& path, const char* op) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw std::runtime_error(std::string(op) + ": cannot open '" + path + "': " +
-                             std::strerror(errno));
-  }
-  std::vector<unsigned char> data;
-  unsigned char chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    data.insert(data.end(), chunk, chunk + got);
-  }
-  bool bad = std::ferror(f) != 0;
-  int err = errno;
-  std::fclose(f);
-  if (bad) {
-    throw std::runtime_error(std::string(op) + ": error reading '" + path + "': " +
-                             std::strerror(err));
-  }
-  return data;
-}
-
 std::vector<std::string> zip_member_names(const unsigned char* data, size_t size,
                                           const std::string& source, const char* op) {
   Reader r(data, size, source, op);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "data/file_bytes.h"
+
 namespace tg::io {
 
 struct ZipMember {
@@ -30,9 +32,6 @@ std::vector<ZipMember> read_zip_members(const unsigned char* data, size_t size,
 // The names of every member, without reading or checking their data (cheap sniffing).
 std::vector<std::string> zip_member_names(const unsigned char* data, size_t size,
                                           const std::string& source, const char* op);
-
-// A whole file's bytes; throws std::runtime_error "<op>: cannot open '<path>': ...".
-std::vector<unsigned char> read_file_bytes(const std::string& path, const char* op);
 
 // CRC-32 (zlib's) of a buffer of any size.
 uint32_t zip_crc32(const unsigned char* data, size_t size);

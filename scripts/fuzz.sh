@@ -35,24 +35,24 @@ mkdir -p "$out"
 build_target() {
   local t="$1" sources=() libs=() defines=(-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   case "$t" in
-    npy) sources=(data/npy.cpp) ;;
-    npz) sources=(data/npz.cpp data/zip.cpp data/npy.cpp); libs=(-lz) ;;
-    npz_crc) sources=(data/npz.cpp data/zip.cpp data/npy.cpp); libs=(-lz); defines=() ;;
-    safetensors) sources=(data/safetensors.cpp) ;;
+    npy) sources=(data/npy.cpp data/file_bytes.cpp) ;;
+    npz) sources=(data/npz.cpp data/zip.cpp data/npy.cpp data/file_bytes.cpp); libs=(-lz) ;;
+    npz_crc) sources=(data/npz.cpp data/zip.cpp data/npy.cpp data/file_bytes.cpp); libs=(-lz); defines=() ;;
+    safetensors) sources=(data/safetensors.cpp data/file_bytes.cpp) ;;
     idx) sources=(data/idx.cpp); libs=(-lz) ;;
-    png) sources=(data/png.cpp); libs=(-lpng -lz) ;;
-    jpeg) sources=(data/jpeg.cpp data/png.cpp); libs=(-ljpeg -lpng -lz) ;;
+    png) sources=(data/png.cpp data/file_bytes.cpp); libs=(-lpng -lz) ;;
+    jpeg) sources=(data/jpeg.cpp data/png.cpp data/file_bytes.cpp); libs=(-ljpeg -lpng -lz) ;;
     pytorch)
       cmake --preset release >/dev/null
       nice -n 10 cmake --build build/release --target tapegrad -j "$(nproc)" >/dev/null
-      sources=(data/pytorch_file.cpp data/zip.cpp)
+      sources=(data/pytorch_file.cpp data/zip.cpp data/file_bytes.cpp)
       libs=(-Lbuild/release -ltapegrad -Wl,-rpath,"$PWD/build/release" -ltbb -lz) ;;
     state)
       cmake --preset release >/dev/null
       nice -n 10 cmake --build build/release --target tapegrad -j "$(nproc)" >/dev/null
       sources=(nn/serialize.cpp optim/serialize.cpp examples/tapegrad-train/checkpoint.cpp
                data/safetensors.cpp data/tensor_io.cpp data/npz.cpp data/npy.cpp
-               data/pytorch_file.cpp data/zip.cpp)
+               data/pytorch_file.cpp data/zip.cpp data/file_bytes.cpp)
       libs=(-Lbuild/release -ltapegrad -Wl,-rpath,"$PWD/build/release" -ltbb -lz) ;;
     *) echo "unknown target '$t' ($usage)" >&2; return 2 ;;
   esac
