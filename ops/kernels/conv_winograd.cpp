@@ -174,7 +174,12 @@ void pack_transformed_weights(const Plan& p, const Tap& tap, float* packed) {
         }
       const int64_t block = c / p.depth, c0 = block * p.depth;
       float* dst = packed + c0 * K + i * p.depth_size(block) + (c - c0) * rows;
-      for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * K * C, u[xi], rows * sizeof(float));
+      if (rows == kRows) {  // (a fixed size: the copies are a few stores)
+        for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * K * C, u[xi], sizeof(u[xi]));
+      } else {
+        for (int xi = 0; xi < 16; ++xi)
+          std::memcpy(dst + xi * K * C, u[xi], rows * sizeof(float));
+      }
     }
   });
 }
@@ -182,8 +187,11 @@ void pack_transformed_weights(const Plan& p, const Tap& tap, float* packed) {
 // One task: the tiles [t0, t1) of the plan.
 void run_block(const Plan& p, const Isa& ks, const float* x, const float* u, const float* bias,
                float* y, int64_t t0, int64_t t1) {
-  const int64_t C = p.C, K = p.K, lanes = p.lanes, nr = p.nr;
+  const int64_t C = p.C, K = p.K, lanes = p.lanes;
   const int64_t nt = t1 - t0, ntp = round_up(nt, lanes);
+  // Panels of equal width (at most the micro-kernel's nr): two of 32 columns run faster
+  // than one of 48 and one of 16.
+  const int64_t nr = round_up(ceil_div(nt, ceil_div(nt, int64_t{p.nr})), lanes);
   const int64_t panels = ceil_div(nt, nr);
   auto panel_width = [&](int64_t q) { return round_up(std::min(nr, nt - q * nr), lanes); };
 
@@ -200,14 +208,13 @@ void run_block(const Plan& p, const Isa& ks, const float* x, const float* u, con
                   last_width - last_cols, 0.0f);
   std::fill_n(m + 16 * K * ntp, lanes, 0.0f);
 
-  // Row buffers: the even/odd halves of four input rows, a zero row, the output
-  // transform's scratch and the input transform's values of one segment.
+  // Row buffers: the even/odd halves of four input rows, a zero row, and the input
+  // transform's values of one segment.
   const int64_t seg = p.widest_segment, ld = round_up(seg, lanes) + lanes;
-  ScratchLease<float, RowsTag> rows_lease(29 * ld);
-  float* halves = rows_lease.data();  // even i at halves + 2i*ld, odd at + (2i+1)*ld
+  ScratchLease<float, RowsTag> rows_lease(25 * ld);
+  float* halves = rows_lease.data();  // slot i: even at halves + 2i*ld, odd at + (2i+1)*ld
   float* zeros = halves + 8 * ld;
-  float* scratch = zeros + ld;        // the output transform's 4 rows of ld
-  float* out = scratch + 4 * ld;      // the input transform's 16 rows of ld
+  float* out = zeros + ld;            // 16 rows of ld
   std::fill_n(halves, 9 * ld, 0.0f);
 
   // Segments: the parts of tile rows inside the block.
@@ -223,29 +230,61 @@ void run_block(const Plan& p, const Isa& ks, const float* x, const float* u, con
   // 1. Input transform into the B panels: straight into them when the segment's whole
   // vectors fit in its panel row (what they write past the segment's end lands on columns
   // of later segments, written afterwards, or on padding), through `out` otherwise.
-  for_each_segment([&](int64_t n, int64_t th, int64_t a, int64_t b, int64_t col0) {
-    const int64_t s = b - a, first = 2 * a - p.pw;  // first: input column of the even half's 0
-    const int64_t q = col0 / nr, within = col0 % nr, width = panel_width(q);
-    const bool direct = within + round_up(s, lanes) <= width;
-    for (int64_t c = 0; c < C; ++c) {
+  // Channel by channel, so that the two input rows a tile row shares with the next are
+  // split once: four slots hold split rows, keyed by (input row, image, first tile, tiles).
+  struct SlotKey {
+    int64_t ih, n, a, s;
+    bool operator==(const SlotKey& o) const {
+      return ih == o.ih && n == o.n && a == o.a && s == o.s;
+    }
+  };
+  for (int64_t c = 0; c < C; ++c) {
+    SlotKey keys[4] = {{-1, -1, -1, -1}, {-1, -1, -1, -1}, {-1, -1, -1, -1}, {-1, -1, -1, -1}};
+    for_each_segment([&](int64_t n, int64_t th, int64_t a, int64_t b, int64_t col0) {
+      const int64_t s = b - a, first = 2 * a - p.pw;  // first: input column of even[0]
+      const int64_t q = col0 / nr, within = col0 % nr, width = panel_width(q);
       const float* plane = x + (n * C + c) * p.H * p.W;
       const float* even[4];
       const float* odd[4];
+      int slot_of[4] = {-1, -1, -1, -1};
+      bool taken[4] = {false, false, false, false};
+      for (int i = 0; i < 4; ++i) {
+        const int64_t ih = 2 * th - p.ph + i;
+        if (ih < 0 || ih >= p.H) continue;
+        for (int slot = 0; slot < 4; ++slot)
+          if (!taken[slot] && keys[slot] == SlotKey{ih, n, a, s}) {
+            slot_of[i] = slot;
+            taken[slot] = true;
+            break;
+          }
+      }
       for (int i = 0; i < 4; ++i) {
         const int64_t ih = 2 * th - p.ph + i;
         if (ih < 0 || ih >= p.H) {
           even[i] = odd[i] = zeros;
           continue;
         }
-        float* e = halves + 2 * i * ld;
-        float* o = e + ld;
-        ks.transforms->split_row(plane + ih * p.W, first, p.W, s + 1, e, o);
-        even[i] = e;
-        odd[i] = o;
+        if (c + 1 < C && (i >= 2 || th == 0)) {  // the next channel's rows: fetch them now
+          const float* next = plane + p.H * p.W + ih * p.W;
+          const int64_t lo = std::clamp<int64_t>(first, 0, p.W);
+          const int64_t hi = std::clamp<int64_t>(first + 2 * s + 2, 0, p.W);
+          for (int64_t e = lo; e < hi; e += 16) __builtin_prefetch(next + e);
+        }
+        if (slot_of[i] < 0) {
+          int slot = 0;
+          while (taken[slot]) ++slot;
+          taken[slot] = true;
+          slot_of[i] = slot;
+          keys[slot] = {ih, n, a, s};
+          ks.transforms->split_row(plane + ih * p.W, first, p.W, s + 1, halves + 2 * slot * ld,
+                                   halves + (2 * slot + 1) * ld);
+        }
+        even[i] = halves + 2 * slot_of[i] * ld;
+        odd[i] = even[i] + ld;
       }
-      if (direct) {
+      if (within + round_up(s, lanes) <= width) {
         ks.transforms->input_row(even, odd, s, v + q * nr * C + c * width + within, C * ntp);
-        continue;
+        return;
       }
       ks.transforms->input_row(even, odd, s, out, ld);
       for (int xi = 0; xi < 16; ++xi) {
@@ -258,8 +297,8 @@ void run_block(const Plan& p, const Isa& ks, const float* x, const float* u, con
           k += count;
         }
       }
-    }
-  });
+    });
+  }
 
   // 2. M[xi] = U[xi] * V[xi].
   const KernelSet<float>& gemm = *ks.gemm;
@@ -287,7 +326,7 @@ void run_block(const Plan& p, const Isa& ks, const float* x, const float* u, con
       float* y0 = y + ((n * K + k) * p.OH + 2 * th) * p.OW + 2 * a;
       float* y1 = 2 * th + 1 < p.OH ? y0 + p.OW : nullptr;
       const int64_t width = std::min(2 * (bb - a), p.OW - 2 * a);
-      ks.transforms->output_row(m + k * ntp + col0, K * ntp, bb - a, b, scratch, y0, y1, width);
+      ks.transforms->output_row(m + k * ntp + col0, K * ntp, bb - a, b, y0, y1, width);
     });
   }
 }

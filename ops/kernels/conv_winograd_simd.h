@@ -28,10 +28,9 @@ struct Kernels {
                     int64_t ldo);
   // m[xi * ldm + t] for t < round_up(tiles, lanes) (finite) holds the 16 products of tile t.
   // Writes y0[0:width) (output row 2 of the tile row) and, when y1 is not null, y1[0:width)
-  // (the row below) as bias + A^T M A; width <= 2 * tiles. scratch holds
-  // 4 * round_up(tiles, lanes) floats.
-  void (*output_row)(const float* m, int64_t ldm, int64_t tiles, float bias, float* scratch,
-                     float* y0, float* y1, int64_t width);
+  // (the row below) as bias + A^T M A; width <= 2 * tiles.
+  void (*output_row)(const float* m, int64_t ldm, int64_t tiles, float bias, float* y0,
+                     float* y1, int64_t width);
   // even[j] = row[first + 2j], odd[j] = row[first + 2j + 1] for j < pairs, where row[q] is
   // zero outside [0, width).
   void (*split_row)(const float* row, int64_t first, int64_t width, int64_t pairs, float* even,
@@ -45,27 +44,38 @@ const Kernels& sse2_kernels();
 
 namespace impl {
 
-// Moves between interleaved and split halves; the AVX-512 unit specializes it with permutes.
+// Moves between interleaved and split halves; the AVX-512 unit specializes it with masked
+// loads, stores and permutes.
 template <class Arch>
 struct Pairs {
+  using V = xsimd::batch<float, Arch>;
   static void split(const float* src, int64_t pairs, float* even, float* odd) {
     for (int64_t j = 0; j < pairs; ++j) {
       even[j] = src[2 * j];
       odd[j] = src[2 * j + 1];
     }
   }
-  // dst[2j] = bias + even[j], dst[2j + 1] = bias + odd[j] for j < pairs.
-  static void join(const float* even, const float* odd, int64_t pairs, float bias, float* dst) {
-    for (int64_t j = 0; j < pairs; ++j) {
-      dst[2 * j] = bias + even[j];
-      dst[2 * j + 1] = bias + odd[j];
-    }
+  // dst[2j] = even[j], dst[2j + 1] = odd[j] for 2j, 2j + 1 < count (count <= 2 * lanes).
+  static void store_joined(const V& even, const V& odd, float* dst, int64_t count) {
+    alignas(64) float e[V::size], o[V::size];
+    even.store_aligned(e);
+    odd.store_aligned(o);
+    for (int64_t i = 0; i < count; ++i) dst[i] = i % 2 ? o[i / 2] : e[i / 2];
   }
+  static constexpr bool masked_split = false;
+  // even[j] = row[first + 2j], odd[j] = row[first + 2j + 1] for j < pairs, row[q] zero
+  // outside [0, width) (only where masked_split).
+  static void split_masked(const float* row, int64_t first, int64_t width, int64_t pairs,
+                           float* even, float* odd) {}
 };
 
 template <class Arch>
 void split_row(const float* row, int64_t first, int64_t width, int64_t pairs, float* even,
                float* odd) {
+  if constexpr (Pairs<Arch>::masked_split) {
+    Pairs<Arch>::split_masked(row, first, width, pairs, even, odd);
+    return;
+  }
   // Pairs [lo, hi) lie wholly inside the row; the others are done one element at a time.
   const int64_t lo = std::min(pairs, first >= 0 ? int64_t{0} : (1 - first) / 2);
   const int64_t last = width - 2 - first;  // first + 2j + 1 <= width - 1  <=>  2j <= last
@@ -114,12 +124,11 @@ void input_row(const float* const* even, const float* const* odd, int64_t tiles,
 }
 
 template <class Arch>
-void output_row(const float* m, int64_t ldm, int64_t tiles, float bias, float* scratch,
-                float* y0, float* y1, int64_t width) {
+void output_row(const float* m, int64_t ldm, int64_t tiles, float bias, float* y0, float* y1,
+                int64_t width) {
   using V = xsimd::batch<float, Arch>;
   constexpr int64_t lanes = V::size;
-  const int64_t ls = (tiles + lanes - 1) / lanes * lanes;
-  float* s[4] = {scratch, scratch + ls, scratch + 2 * ls, scratch + 3 * ls};
+  const V b(bias);
   for (int64_t t = 0; t < tiles; t += lanes) {
     V u[2][4];  // A^T M
     for (int j = 0; j < 4; ++j) {
@@ -130,17 +139,13 @@ void output_row(const float* m, int64_t ldm, int64_t tiles, float bias, float* s
       u[0][j] = m0 + m1 + m2;
       u[1][j] = m1 - m2 - m3;
     }
-    for (int r = 0; r < 2; ++r) {  // (A^T M) A
-      (u[r][0] + u[r][1] + u[r][2]).store_unaligned(s[2 * r] + t);
-      (u[r][1] - u[r][2] - u[r][3]).store_unaligned(s[2 * r + 1] + t);
-    }
-  }
-  const int64_t pairs = width / 2;
-  float* rows[2] = {y0, y1};
-  for (int r = 0; r < 2; ++r) {
-    if (!rows[r]) continue;
-    Pairs<Arch>::join(s[2 * r], s[2 * r + 1], pairs, bias, rows[r]);
-    if (width % 2) rows[r][width - 1] = bias + s[2 * r][pairs];
+    // (A^T M) A: columns 2t' and 2t' + 1 of both rows, written interleaved.
+    const int64_t count = std::min(2 * lanes, width - 2 * t);
+    Pairs<Arch>::store_joined(b + (u[0][0] + u[0][1] + u[0][2]),
+                              b + (u[0][1] - u[0][2] - u[0][3]), y0 + 2 * t, count);
+    if (y1)
+      Pairs<Arch>::store_joined(b + (u[1][0] + u[1][1] + u[1][2]),
+                                b + (u[1][1] - u[1][2] - u[1][3]), y1 + 2 * t, count);
   }
 }
 

@@ -194,7 +194,7 @@ TEST(ConvWinograd, TransformsAgreeAcrossInstructionSets) {
     for (float& e : m) e = dist(rng);
     std::vector<std::vector<float>> results;
     for (const auto* k : sets) {
-      std::vector<float> halves(8 * ld, 0.0f), out(16 * ld, 0.0f), scratch(4 * ld);
+      std::vector<float> halves(8 * ld, 0.0f), out(16 * ld, 0.0f);
       std::vector<float> y(2 * width, 0.0f);
       for (int i = 0; i < 4; ++i)  // the same row split at four offsets
         k->split_row(row.data(), i - 2, width, tiles + 1, halves.data() + 2 * i * ld,
@@ -206,8 +206,7 @@ TEST(ConvWinograd, TransformsAgreeAcrossInstructionSets) {
         odd[i] = even[i] + ld;
       }
       k->input_row(even, odd, tiles, out.data(), ld);
-      k->output_row(m.data(), ld, tiles, 0.25f, scratch.data(), y.data(), y.data() + width,
-                    width - 1);
+      k->output_row(m.data(), ld, tiles, 0.25f, y.data(), y.data() + width, width - 1);
       std::vector<float> all;
       for (int xi = 0; xi < 16; ++xi) all.insert(all.end(), &out[xi * ld], &out[xi * ld] + tiles);
       all.insert(all.end(), y.begin(), y.end());
