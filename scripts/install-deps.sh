@@ -14,6 +14,7 @@ packages=(
   graphviz                 # renders the recorded graph (autograd::to_dot) in tests and examples
   python-matplotlib-data   # its sample photograph is the filters example's default image
   clang-14 libclang-rt-14-dev  # libFuzzer and clang's sanitizers (scripts/fuzz.sh)
+  dpkg-dev  # apt-get source: oneTBB's Debian source for the TSan build (scripts/build-tsan-tbb.sh)
 )
 # Optional extras: PyTorch (only to regenerate fixtures and for the side-by-side benchmark,
 # which also times whole runs with /usr/bin/time).
