@@ -23,8 +23,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ops/kernels/conv_im2col.h"
+#include "ops/kernels/gemm.h"
 #include "ops/kernels/conv_im2col_simd.h"
 #include "ops/kernels/conv_winograd_simd.h"
 
@@ -48,6 +50,9 @@ struct WeightsTag {};
 struct PanelsTag {};
 struct ProductsTag {};
 struct RowsTag {};
+struct GradInputsTag {};
+struct GradOutputsTag {};
+struct GradSumsTag {};
 
 struct Isa {
   const winograd_simd::Kernels* transforms;
@@ -77,6 +82,8 @@ constexpr int64_t kMaxScratchBytes = int64_t{64} << 20;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+// Part i of `parts` of n things starts at i * n / parts.
+int64_t chunk_of(int64_t i, int64_t n, int64_t parts) { return i * n / parts; }
 
 template <class Body>
 void run_tasks(int64_t tasks, const Body& body) {
@@ -354,6 +361,175 @@ ConvGeometry input_grad_as_forward(const ConvGeometry& g) {
   return t;
 }
 
+// ------------------------------------------------------------------ weight gradient
+//
+// dL/dw = G^T [ sum over tiles of (A gy A^T) . (B^T d B) ] G, elementwise per xi: the sum is
+// S[xi] = Y'[xi] V[xi]^T, [C_out x tiles] x [tiles x C_in], accumulated over chunks of tiles
+// in chunk order by the GEMM (gemm.h, itself deterministic), then transformed back.
+// Per chunk, tasks over parts of its tiles write V and Y' rows (tiles contiguous).
+
+// Tiles per chunk: V and Y' of a chunk take about kChunkBytes.
+constexpr int64_t kChunkBytes = int64_t{8} << 20;
+constexpr int64_t kChunkParts = 6;
+
+void weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* gw) {
+  const Isa& ks = isa();
+  const Plan p = make_plan(g, *ks.gemm);
+  const int64_t C = p.C, K = p.K, lanes = p.lanes;
+  const int64_t OHW = p.OH * p.OW;
+  const int64_t chunk = std::max<int64_t>(
+      64, round_up(kChunkBytes / (16 * (C + K) * int64_t{sizeof(float)}), lanes));
+  const int64_t chunks = ceil_div(p.tiles, chunk);
+  // Rows of tiles (padded, plus slack), xi matrices one after the other.
+  const int64_t ld = round_up(std::min(chunk, p.tiles), lanes) + lanes;
+  ScratchLease<float, GradInputsTag> inputs(16 * C * ld);
+  ScratchLease<float, GradOutputsTag> outputs(16 * K * ld);
+  ScratchLease<float, GradSumsTag> sums(16 * K * C);
+  float* v = inputs.data();
+  float* yt = outputs.data();
+  float* sum = sums.data();
+
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const int64_t t0 = ch * chunk, t1 = std::min(p.tiles, t0 + chunk), nt = t1 - t0;
+    const int64_t parts = std::min<int64_t>(kChunkParts, ceil_div(nt, lanes));
+    run_tasks(parts, [&](int64_t part) {
+      const int64_t u0 = t0 + chunk_of(part, nt, parts), u1 = t0 + chunk_of(part + 1, nt, parts);
+      const int64_t seg = std::min(u1 - u0, p.tiles_w), rl = round_up(seg, lanes) + lanes;
+      ScratchLease<float, RowsTag> rows_lease(25 * rl);
+      float* halves = rows_lease.data();
+      float* zeros = halves + 8 * rl;
+      float* out = zeros + rl;  // 16 rows of rl
+      std::fill_n(halves, 9 * rl, 0.0f);
+      auto copy_out = [&](float* dst, int64_t rows_per_xi, int64_t row, int64_t col0, int64_t s) {
+        for (int xi = 0; xi < 16; ++xi)
+          std::memcpy(dst + (xi * rows_per_xi + row) * ld + col0, out + xi * rl,
+                      s * sizeof(float));
+      };
+      // Segments: the parts of tile rows inside [u0, u1).
+      auto for_each_segment = [&](const auto& body) {
+        for (int64_t t = u0; t < u1;) {
+          const int64_t row = t / p.tiles_w, a = t % p.tiles_w;
+          const int64_t b = std::min(p.tiles_w, a + (u1 - t));
+          body(row / p.tiles_h, row % p.tiles_h, a, b - a, t - t0);
+          t += b - a;
+        }
+      };
+      // Channel by channel (each plane read front to back, the next one prefetched).
+      auto prefetch = [](const float* row, int64_t lo, int64_t hi, int64_t width) {
+        for (int64_t e = std::max<int64_t>(lo, 0); e < std::min(hi, width); e += 16)
+          __builtin_prefetch(row + e);
+      };
+      // Output gradient tiles: rows 2th, 2th + 1 of every output channel.
+      for (int64_t k = 0; k < K; ++k) {
+        for_each_segment([&](int64_t n, int64_t th, int64_t a, int64_t s, int64_t col0) {
+          const float* plane = gy + (n * K + k) * OHW;
+          const float* even[2];
+          const float* odd[2];
+          for (int r = 0; r < 2; ++r) {
+            const int64_t oh = 2 * th + r;
+            if (oh >= p.OH) {
+              even[r] = odd[r] = zeros;
+              continue;
+            }
+            if (k + 1 < K) prefetch(plane + OHW + oh * p.OW, 2 * a, 2 * (a + s), p.OW);
+            float* e = halves + 2 * r * rl;
+            ks.transforms->split_row(plane + oh * p.OW, 2 * a, p.OW, s, e, e + rl);
+            even[r] = e;
+            odd[r] = e + rl;
+          }
+          ks.transforms->grad_row(even, odd, s, out, rl);
+          copy_out(yt, K, k, col0, s);
+        });
+      }
+      // Input tiles, as in the forward: the two rows a tile row shares with the next are
+      // split once (four slots keyed by input row, image, first tile and tiles).
+      for (int64_t c = 0; c < C; ++c) {
+        int64_t keys[4][4];
+        for (auto& key : keys) key[0] = -1;
+        for_each_segment([&](int64_t n, int64_t th, int64_t a, int64_t s, int64_t col0) {
+          const float* plane = x + (n * C + c) * p.H * p.W;
+          const int64_t first = 2 * a - p.pw;
+          const float* even[4];
+          const float* odd[4];
+          int slot_of[4] = {-1, -1, -1, -1};
+          bool taken[4] = {false, false, false, false};
+          auto same = [&](int slot, int64_t ih) {
+            return keys[slot][0] == ih && keys[slot][1] == n && keys[slot][2] == a &&
+                   keys[slot][3] == s;
+          };
+          for (int i = 0; i < 4; ++i)
+            for (int slot = 0; slot < 4; ++slot)
+              if (!taken[slot] && same(slot, 2 * th - p.ph + i)) {
+                slot_of[i] = slot;
+                taken[slot] = true;
+                break;
+              }
+          for (int i = 0; i < 4; ++i) {
+            const int64_t ih = 2 * th - p.ph + i;
+            if (ih < 0 || ih >= p.H) {
+              even[i] = odd[i] = zeros;
+              continue;
+            }
+            if (slot_of[i] < 0) {
+              int slot = 0;
+              while (taken[slot]) ++slot;
+              taken[slot] = true;
+              slot_of[i] = slot;
+              keys[slot][0] = ih;
+              keys[slot][1] = n;
+              keys[slot][2] = a;
+              keys[slot][3] = s;
+              if (c + 1 < C) prefetch(plane + p.H * p.W + ih * p.W, first, first + 2 * s + 2, p.W);
+              ks.transforms->split_row(plane + ih * p.W, first, p.W, s + 1,
+                                       halves + 2 * slot * rl, halves + (2 * slot + 1) * rl);
+            }
+            even[i] = halves + 2 * slot_of[i] * rl;
+            odd[i] = even[i] + rl;
+          }
+          ks.transforms->input_row(even, odd, s, out, rl);
+          copy_out(v, C, c, col0, s);
+        });
+      }
+    });
+    // S[xi] (+)= Y'[xi] V[xi]^T over this chunk's tiles.
+    for (int xi = 0; xi < 16; ++xi)
+      gemm(false, true, K, C, nt, 1.0f, yt + xi * K * ld, ld, v + xi * C * ld, ld,
+           ch == 0 ? 0.0f : 1.0f, sum + xi * K * C, C);
+  }
+
+  // gw = G^T S G per (k, c), vectorisable along c; tasks over output channels.
+  run_tasks(std::min<int64_t>(K, 24), [&](int64_t part) {
+    const int64_t k0 = chunk_of(part, K, std::min<int64_t>(K, 24));
+    const int64_t k1 = chunk_of(part + 1, K, std::min<int64_t>(K, 24));
+    std::vector<float> z(12 * C);  // (G^T S)[a][j] for every c
+    for (int64_t k = k0; k < k1; ++k) {
+      const float* sk = sum + k * C;
+      auto at = [&](int xi) { return sk + xi * K * C; };
+      for (int j = 0; j < 4; ++j) {
+        const float *m0 = at(j), *m1 = at(4 + j), *m2 = at(8 + j), *m3 = at(12 + j);
+        float* z0 = z.data() + (0 * 4 + j) * C;
+        float* z1 = z.data() + (1 * 4 + j) * C;
+        float* z2 = z.data() + (2 * 4 + j) * C;
+        for (int64_t c = 0; c < C; ++c) {
+          z0[c] = m0[c] + 0.5f * (m1[c] + m2[c]);
+          z1[c] = 0.5f * (m1[c] - m2[c]);
+          z2[c] = 0.5f * (m1[c] + m2[c]) + m3[c];
+        }
+      }
+      for (int a = 0; a < 3; ++a) {
+        const float* za = z.data() + a * 4 * C;
+        const float *q0 = za, *q1 = za + C, *q2 = za + 2 * C, *q3 = za + 3 * C;
+        for (int64_t c = 0; c < C; ++c) {
+          float* out = gw + (k * C + c) * 9 + 3 * a;
+          out[0] = q0[c] + 0.5f * (q1[c] + q2[c]);
+          out[1] = 0.5f * (q1[c] - q2[c]);
+          out[2] = 0.5f * (q1[c] + q2[c]) + q3[c];
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 bool conv_winograd_applies(const ConvGeometry& g) {
@@ -414,6 +590,24 @@ void conv_backward_input_winograd(const ConvGeometry& g, const float* gy, const 
         return double{w[(c * cin + k) * 9 + 3 * (2 - a) + (2 - b)]};
       },
       static_cast<const float*>(nullptr), gx);
+}
+
+void conv_backward_weight_winograd(const ConvGeometry& g, const float* x, const float* gy,
+                                   float* gw) {
+  const char* fn = "conv_backward_weight_winograd";
+  check_conv_geometry(fn, g);
+  if (!conv_winograd_applies(g))
+    throw std::invalid_argument(std::string(fn) +
+                                ": needs a 2-d 3x3 kernel, stride 1, dilation 1, one group; got " +
+                                conv_geometry_text(g));
+  check_conv_pointer(fn, "gw", gw);
+  if (g.batch == 0) {
+    std::fill_n(gw, g.out_channels * g.in_channels * 9, 0.0f);
+    return;
+  }
+  check_conv_pointer(fn, "x", x);
+  check_conv_pointer(fn, "gy", gy);
+  weight_grad(g, x, gy, gw);
 }
 
 const char* conv_winograd_isa_name() { return isa().transforms->isa; }

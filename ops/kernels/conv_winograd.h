@@ -33,6 +33,11 @@ void conv_forward_winograd(const ConvGeometry& g, const float* x, const float* w
 void conv_backward_input_winograd(const ConvGeometry& g, const float* gy, const float* w,
                                   float* gx);
 
+// dL/dw (conv_backward_weight's contract) as G^T [sum over tiles of (A gy A^T) . (B^T x B)] G,
+// the sum through the GEMM (gemm.h) over chunks of tiles; g must apply.
+void conv_backward_weight_winograd(const ConvGeometry& g, const float* x, const float* gy,
+                                   float* gw);
+
 // The instruction set of the transforms ("avx512bw", "fma3<avx2>", "sse2").
 const char* conv_winograd_isa_name();
 

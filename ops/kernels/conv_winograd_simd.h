@@ -31,6 +31,12 @@ struct Kernels {
   // (the row below) as bias + A^T M A; width <= 2 * tiles.
   void (*output_row)(const float* m, int64_t ldm, int64_t tiles, float bias, float* y0,
                      float* y1, int64_t width);
+  // The weight gradient's transform of output-gradient tiles, Y' = A y A^T for the 2x2 block
+  // y of each tile: even[r][t], odd[r][t] are columns 2t and 2t + 1 of the tile row's output
+  // row r (r = 0, 1), readable for t < round_up(tiles, lanes). Writes the 16 values of tile t
+  // to out[xi * ldo + t] for t < round_up(tiles, lanes).
+  void (*grad_row)(const float* const* even, const float* const* odd, int64_t tiles, float* out,
+                   int64_t ldo);
   // even[j] = row[first + 2j], odd[j] = row[first + 2j + 1] for j < pairs, where row[q] is
   // zero outside [0, width).
   void (*split_row)(const float* row, int64_t first, int64_t width, int64_t pairs, float* even,
@@ -150,9 +156,33 @@ void output_row(const float* m, int64_t ldm, int64_t tiles, float bias, float* y
 }
 
 template <class Arch>
+void grad_row(const float* const* even, const float* const* odd, int64_t tiles, float* out,
+              int64_t ldo) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr int64_t lanes = V::size;
+  for (int64_t t = 0; t < tiles; t += lanes) {
+    V h[2][4];  // y A^T, A^T = [1 1 1 0; 0 1 -1 -1]
+    for (int r = 0; r < 2; ++r) {
+      const V y0 = V::load_unaligned(even[r] + t), y1 = V::load_unaligned(odd[r] + t);
+      h[r][0] = y0;
+      h[r][1] = y0 + y1;
+      h[r][2] = y0 - y1;
+      h[r][3] = -y1;
+    }
+    for (int j = 0; j < 4; ++j) {  // A (y A^T)
+      (h[0][j]).store_unaligned(out + j * ldo + t);
+      (h[0][j] + h[1][j]).store_unaligned(out + (4 + j) * ldo + t);
+      (h[0][j] - h[1][j]).store_unaligned(out + (8 + j) * ldo + t);
+      (-h[1][j]).store_unaligned(out + (12 + j) * ldo + t);
+    }
+  }
+}
+
+template <class Arch>
 Kernels kernels() {
-  return {Arch::name(), static_cast<int>(xsimd::batch<float, Arch>::size), &input_row<Arch>,
-          &output_row<Arch>, &split_row<Arch>};
+  return {Arch::name(),    static_cast<int>(xsimd::batch<float, Arch>::size),
+          &input_row<Arch>, &output_row<Arch>,
+          &grad_row<Arch>,  &split_row<Arch>};
 }
 
 }  // namespace impl

@@ -137,6 +137,24 @@ Errors input_grad_errors(const ConvGeometry& g, const Data& d) {
   return {scaled_error(winograd, exact, scale), scaled_error(direct, exact, scale)};
 }
 
+Errors weight_grad_errors(const ConvGeometry& g, const Data& d) {
+  const size_t nw = d.w.size();
+  std::vector<double> exact(nw), scale(nw);
+  conv_backward_weight_ref<double>(g, widen(d.x).data(), widen(d.gy).data(), exact.data());
+  conv_backward_weight_ref<double>(g, absolute(d.x).data(), absolute(d.gy).data(), scale.data());
+  // The transforms mix the nine taps of one (output, input) channel pair, so a tap's error
+  // scales with the largest of the nine (a tap that only meets padding is exactly zero,
+  // Winograd's value a rounding residue of its neighbours).
+  for (size_t kc = 0; kc < nw; kc += 9) {
+    const double largest = *std::max_element(scale.begin() + kc, scale.begin() + kc + 9);
+    std::fill(scale.begin() + kc, scale.begin() + kc + 9, largest);
+  }
+  std::vector<float> winograd(nw), direct(nw);
+  conv_backward_weight_winograd(g, d.x.data(), d.gy.data(), winograd.data());
+  conv_backward_weight_im2col<float>(g, d.x.data(), d.gy.data(), direct.data());
+  return {scaled_error(winograd, exact, scale), scaled_error(direct, exact, scale)};
+}
+
 TEST(ConvWinograd, ForwardMatchesExactWithinBound) {
   unsigned seed = 1;
   for (const Shape& s : shapes()) {
@@ -171,10 +189,14 @@ TEST(ConvWinograd, ResNetLayerErrors) {
     const ConvGeometry g = geometry(s);
     const Data d = random_data(g, seed++);
     const Errors f = forward_errors(g, d), b = input_grad_errors(g, d);
+    const Errors wg = weight_grad_errors(g, d);
     EXPECT_LE(f.winograd, kBound) << describe(s);
     EXPECT_LE(b.winograd, kBound) << describe(s);
-    std::printf("%-40s forward %.2e (direct %.2e)  input grad %.2e (direct %.2e)\n",
-                describe(s).c_str(), f.winograd, f.direct, b.winograd, b.direct);
+    EXPECT_LE(wg.winograd, kBound) << describe(s);
+    std::printf("%-38s forward %.2e (direct %.2e)  input grad %.2e (%.2e)  weight grad %.2e "
+                "(%.2e)\n",
+                describe(s).c_str(), f.winograd, f.direct, b.winograd, b.direct, wg.winograd,
+                wg.direct);
   }
 }
 
@@ -221,6 +243,20 @@ TEST(ConvWinograd, TransformsAgreeAcrossInstructionSets) {
   }
 }
 
+TEST(ConvWinograd, WeightGradientMatchesExactWithinBound) {
+  unsigned seed = 200;
+  for (const Shape& s : shapes()) {
+    const ConvGeometry g = geometry(s);
+    const Errors e = weight_grad_errors(g, random_data(g, seed++));
+    EXPECT_LE(e.winograd, kBound) << describe(s);
+    EXPECT_LE(e.winograd, 8 * std::max(e.direct, 1e-7)) << describe(s);
+  }
+  // Several chunks of tiles (batch 40 of 20x20 images with 64 channels: 4000 tiles).
+  const ConvGeometry g = geometry({40, 64, 64, 20, 20, 1, 1, 1, 1});
+  const Errors e = weight_grad_errors(g, random_data(g, 299));
+  EXPECT_LE(e.winograd, kBound);
+}
+
 TEST(ConvWinograd, WithoutBiasAndWithLargeValues) {
   const ConvGeometry g = geometry({2, 12, 10, 9, 8, 1, 1, 1, 1});
   Data d = random_data(g, 7);
@@ -253,6 +289,12 @@ TEST(ConvWinograd, SameBitsForAnyThreadCount) {
     auto input_grad = [&](float* gx) {
       conv_backward_input_winograd(g, d.gy.data(), d.w.data(), gx);
     };
+    auto weight_grad = [&](float* gw) {
+      conv_backward_weight_winograd(g, d.x.data(), d.gy.data(), gw);
+    };
+    const auto w1 = with_threads(1, d.w.size(), weight_grad);
+    const auto w2 = with_threads(2, d.w.size(), weight_grad);
+    EXPECT_EQ(0, std::memcmp(w1.data(), w2.data(), w1.size() * sizeof(float))) << describe(s);
     const auto y1 = with_threads(1, d.gy.size(), forward);
     const auto y2 = with_threads(2, d.gy.size(), forward);
     const auto y3 = with_threads(3, d.gy.size(), forward);
@@ -323,44 +365,55 @@ class ConvAlgorithmSwitch : public ::testing::Test {
 TEST_F(ConvAlgorithmSwitch, DispatcherFollowsTheSetting) {
   const ConvGeometry g = geometry({3, 24, 16, 10, 10, 1, 1, 1, 1});
   const Data d = random_data(g, 31);
-  const size_t ny = d.gy.size(), nx = d.x.size();
+  const size_t ny = d.gy.size(), nx = d.x.size(), nw = d.w.size();
   std::vector<float> y_direct(ny), y_winograd(ny), gx_direct(nx), gx_winograd(nx);
+  std::vector<float> gw_direct(nw), gw_winograd(nw);
   conv_forward_im2col<float>(g, d.x.data(), d.w.data(), d.bias.data(), y_direct.data());
   conv_forward_winograd(g, d.x.data(), d.w.data(), d.bias.data(), y_winograd.data());
   conv_backward_input_im2col<float>(g, d.gy.data(), d.w.data(), gx_direct.data());
   conv_backward_input_winograd(g, d.gy.data(), d.w.data(), gx_winograd.data());
+  conv_backward_weight_im2col<float>(g, d.x.data(), d.gy.data(), gw_direct.data());
+  conv_backward_weight_winograd(g, d.x.data(), d.gy.data(), gw_winograd.data());
   ASSERT_FALSE(same_bits(y_direct, y_winograd));  // otherwise the test could not tell
   ASSERT_FALSE(same_bits(gx_direct, gx_winograd));
+  ASSERT_FALSE(same_bits(gw_direct, gw_winograd));
 
-  std::vector<float> y(ny), gx(nx);
+  std::vector<float> y(ny), gx(nx), gw(nw);
   auto run = [&] {
     conv_forward(g, d.x.data(), d.w.data(), d.bias.data(), y.data());
     conv_backward_input(g, d.gy.data(), d.w.data(), gx.data());
+    conv_backward_weight(g, d.x.data(), d.gy.data(), gw.data());
   };
   set_conv_algorithm(ConvAlgorithm::Direct);
   EXPECT_EQ(get_conv_algorithm(), ConvAlgorithm::Direct);
   run();
   EXPECT_TRUE(same_bits(y, y_direct));
   EXPECT_TRUE(same_bits(gx, gx_direct));
+  EXPECT_TRUE(same_bits(gw, gw_direct));
 
+  // Winograd: forward and input gradient (the weight gradient stays direct).
   set_conv_algorithm(ConvAlgorithm::Winograd);
   EXPECT_EQ(get_conv_algorithm(), ConvAlgorithm::Winograd);
   run();
   EXPECT_TRUE(same_bits(y, y_winograd));
   EXPECT_TRUE(same_bits(gx, gx_winograd));
+  EXPECT_TRUE(same_bits(gw, gw_direct));
 
-  // Auto measures each new (direction, shape) once, then keeps its choice.
+  // Auto measures each new (direction, shape) once, the weight gradient too, then keeps
+  // its choice.
   set_conv_algorithm(ConvAlgorithm::Auto);
   clear_conv_auto_choices();
   run();
-  EXPECT_EQ(conv_auto_choice_count(), 2u);
+  EXPECT_EQ(conv_auto_choice_count(), 3u);
   EXPECT_TRUE(same_bits(y, y_direct) || same_bits(y, y_winograd));
   EXPECT_TRUE(same_bits(gx, gx_direct) || same_bits(gx, gx_winograd));
-  const std::vector<float> y_first = y, gx_first = gx;
+  EXPECT_TRUE(same_bits(gw, gw_direct) || same_bits(gw, gw_winograd));
+  const std::vector<float> y_first = y, gx_first = gx, gw_first = gw;
   run();
-  EXPECT_EQ(conv_auto_choice_count(), 2u);
+  EXPECT_EQ(conv_auto_choice_count(), 3u);
   EXPECT_TRUE(same_bits(y, y_first));
   EXPECT_TRUE(same_bits(gx, gx_first));
+  EXPECT_TRUE(same_bits(gw, gw_first));
   clear_conv_auto_choices();
   EXPECT_EQ(conv_auto_choice_count(), 0u);
 }

@@ -1,6 +1,6 @@
 // tg::set_conv_algorithm seen from the ops: a ResNet-style conv2d layer trained one step with
 // Direct and with Winograd gives close outputs and input gradients (the weight gradient runs
-// direct either way), and float64 gradcheck / gradgradcheck still pass with Winograd set,
+// direct in both modes), and float64 gradcheck / gradgradcheck still pass with Winograd set,
 // because float64 never leaves the direct kernels.
 #include <gtest/gtest.h>
 
@@ -61,7 +61,7 @@ TEST_F(ConvAlgorithmOps, WinogradStepMatchesDirect) {
   EXPECT_LT(relative_error(winograd.y, direct.y), 1e-5);
   EXPECT_NE(direct.gx, winograd.gx);
   EXPECT_LT(relative_error(winograd.gx, direct.gx), 1e-5);
-  EXPECT_EQ(direct.gw, winograd.gw);  // same x and gy, same direct kernel
+  EXPECT_EQ(direct.gw, winograd.gw);  // same x and gy, and Winograd mode leaves it direct
 }
 
 TEST_F(ConvAlgorithmOps, Float64GradientsStayExactWithWinograd) {
