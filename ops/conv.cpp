@@ -467,6 +467,17 @@ ConvProblem backward_problem(const char* op, int64_t batch, IntArrayRef input_si
     TG_CHECK(g.in[s] >= 1 && g.kernel[s] >= 1 && g.out[s] >= 1, op, ": sizes must be >= 1, got "
              "input size ", input_size, ", weight size ", weight_size, ", grad_output of shape ",
              grad_output.shape());
+    // grad_output must have the size the convolution gives (an input up to stride - 1 larger,
+    // as conv_transpose's output_padding makes, gives the same size).
+    int64_t span = 0, padded = 0;
+    const bool fits = !__builtin_mul_overflow(g.dilation[s], g.kernel[s] - 1, &span) &&
+                      !__builtin_mul_overflow(g.pad[s], int64_t{2}, &padded) &&
+                      !__builtin_add_overflow(padded, g.in[s], &padded) && padded > span;
+    const int64_t expected = fits ? (padded - span - 1) / g.stride[s] + 1 : 0;
+    TG_CHECK(expected == g.out[s], op, ": grad_output of shape ", grad_output.shape(),
+             " does not match input size ", input_size, ", weight size ", weight_size,
+             ", stride ", stride, ", padding ", pad_before, " and dilation ", dilation,
+             " (the convolution's output has size ", expected, " in dim ", 2 + i, ")");
   }
   return p;
 }

@@ -1,5 +1,7 @@
 // Copies and conversions: contiguous, clone, to(dtype), copy_, fill_, zero_.
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
@@ -9,6 +11,20 @@
 
 namespace tg {
 namespace detail {
+namespace {
+
+// C++ leaves a float-to-integer conversion undefined for NaN, the infinities and values out of
+// range; here they give int64's most negative value, as x86's truncating conversion (and so
+// PyTorch on x86) does.
+template <class Out, class In>
+Out convert_element(In v) {
+  if constexpr (std::is_same_v<Out, int64_t> && std::is_floating_point_v<In>) {
+    if (!(v >= In(-0x1.0p63) && v < In(0x1.0p63))) return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<Out>(v);
+}
+
+}  // namespace
 
 void copy_values(const Tensor& dst, const Tensor& src) {
   TG_CHECK(dst.shape() == src.shape(), "copy: shapes ", dst.shape(), " and ", src.shape(),
@@ -34,7 +50,7 @@ void copy_values(const Tensor& dst, const Tensor& src) {
       const In* pi = static_cast<const In*>(src.raw_data());
       StridedLoop<2> loop(dst.shape(), {dst.strides(), src.strides()});
       loop.run([&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st, int64_t n) {
-        for (int64_t i = 0; i < n; ++i) po[off[0] + i * st[0]] = static_cast<Out>(pi[off[1] + i * st[1]]);
+        for (int64_t i = 0; i < n; ++i) po[off[0] + i * st[0]] = convert_element<Out>(pi[off[1] + i * st[1]]);
       });
     });
   });

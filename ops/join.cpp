@@ -223,9 +223,13 @@ TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim) {
   TG_CHECK(chunks > 0, "chunk: expects `chunks` to be greater than 0, got ", chunks);
   const int d = wrap_dim(dim, t.dim(), "chunk");
   const int64_t n = t.shape()[d];
-  const int64_t split_size = (n + chunks - 1) / chunks;
-  if (split_size == 0 && n == 0)  // as PyTorch: `chunks` empty pieces
+  const int64_t split_size = n / chunks + (n % chunks != 0);  // ceil(n / chunks), no overflow
+  if (split_size == 0 && n == 0) {  // as PyTorch: `chunks` empty pieces
+    constexpr int64_t max_empty_pieces = int64_t{1} << 20;
+    TG_CHECK(chunks <= max_empty_pieces, "chunk: refusing to make ", chunks, " empty pieces (at "
+             "most ", max_empty_pieces, ") of dim ", d, " of a tensor of shape ", t.shape());
     return split_pieces(t, std::vector<int64_t>(chunks, 0), d);
+  }
   return split(t, split_size, d);
 }
 

@@ -2,6 +2,7 @@
 #include "ops/unary.h"
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "autograd/node.h"
@@ -101,17 +102,45 @@ Tensor cos(const Tensor& x) {
 Tensor square(const Tensor& x) { return pow(x, 2); }
 Tensor reciprocal(const Tensor& x) { return rdiv(x, 1.0); }
 
-Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  TG_CHECK(x.defined(), "clamp: the input is undefined");
-  TG_CHECK(min || max, "clamp: at least one of min and max must be given");
-  const double lo = min ? min->to_double() : -INFINITY, hi = max ? max->to_double() : INFINITY;
-  Tensor out = map_same("clamp", x, [lo, hi](auto v) {
-    using T = decltype(v);
-    if (v != v) return v;  // NaN stays NaN
-    if constexpr (std::is_floating_point_v<T>) {
-      if (lo != lo || hi != hi) return static_cast<T>(NAN);  // a NaN bound gives NaN (PyTorch)
+namespace {
+
+// clamp, clamp_min and clamp_max; `op` names the one called in messages.
+Tensor clamp_impl(const char* op, const Tensor& x, std::optional<Scalar> min,
+                  std::optional<Scalar> max) {
+  TG_CHECK(x.defined(), op, ": the input is undefined");
+  TG_CHECK(min || max, op, ": at least one of min and max must be given");
+  const bool floating_bound = (min && !min->is_integral()) || (max && !max->is_integral());
+  if (x.dtype() == kInt64 && floating_bound) {
+    // PyTorch's type promotion: an integer tensor with a floating-point bound is clamped as
+    // float32 (clamp(int64 [1, 2, 3], -1.5, 1.5) is float [1, 1.5, 1.5]); a finite bound
+    // beyond float32's range is refused, as there.
+    for (const auto& bound : {min, max}) {
+      if (!bound || bound->is_integral()) continue;
+      const double b = bound->to_double();
+      TG_CHECK(!std::isfinite(b) || std::fabs(b) <= std::numeric_limits<float>::max(),
+               op, ": bound ", b, " cannot be converted to float32 without overflow (input of "
+               "shape ", x.shape(), " and dtype int64 is clamped as float32)");
     }
-    return static_cast<T>(std::min(std::max(static_cast<double>(v), lo), hi));
+    return clamp_impl(op, x.to(kFloat32), min, max);
+  }
+  const double lo = min ? min->to_double() : -INFINITY, hi = max ? max->to_double() : INFINITY;
+  // Integer bounds of an integer tensor compare as int64: exact beyond 2^53, no conversion of
+  // a double to int64.
+  const int64_t lo_int = min && min->is_integral() ? min->to_int()
+                                                   : std::numeric_limits<int64_t>::min();
+  const int64_t hi_int = max && max->is_integral() ? max->to_int()
+                                                   : std::numeric_limits<int64_t>::max();
+  Tensor out = map_same(op, x, [lo, hi, lo_int, hi_int](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, int64_t>) {
+      return std::min(std::max(v, lo_int), hi_int);
+    } else {
+      if (v != v) return v;  // NaN stays NaN
+      if constexpr (std::is_floating_point_v<T>) {
+        if (lo != lo || hi != hi) return static_cast<T>(NAN);  // a NaN bound gives NaN (PyTorch)
+      }
+      return static_cast<T>(std::min(std::max(static_cast<double>(v), lo), hi));
+    }
   });
   return autograd::record("ClampBackward", out, {x}, {x},
       [lo, hi](const Ctx& c, const TensorList& g) -> TensorList {
@@ -121,8 +150,13 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
       });
 }
 
-Tensor clamp_min(const Tensor& x, Scalar min) { return clamp(x, min, std::nullopt); }
-Tensor clamp_max(const Tensor& x, Scalar max) { return clamp(x, std::nullopt, max); }
+}  // namespace
+
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return clamp_impl("clamp", x, min, max);
+}
+Tensor clamp_min(const Tensor& x, Scalar min) { return clamp_impl("clamp_min", x, min, std::nullopt); }
+Tensor clamp_max(const Tensor& x, Scalar max) { return clamp_impl("clamp_max", x, std::nullopt, max); }
 
 Tensor sign(const Tensor& x) {
   return map_same("sign", x, [](auto v) { return (v > 0) - (v < 0); });

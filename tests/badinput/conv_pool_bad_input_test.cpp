@@ -74,6 +74,20 @@ std::vector<Row> conv_rows() {
       throws("conv_backward_weight", "weight_size of 3 values", [=] {
                return conv_backward_weight(x, ones({1, 3, 2, 2}), {3, 2, 3}, {1, 1}, {0, 0}, {1, 1}, 1); },
              {"[3, 2, 3]"}),
+      throws("conv_backward_weight", "grad_output larger than the convolution's output", [] {
+               return conv_backward_weight(seq({1, 1, 5, 5}), ones({1, 1, 9, 9}), {1, 1, 3, 3},
+                                           {1, 1}, {0, 0}, {1, 1}, 1); },
+             {"[1, 1, 9, 9]", "[1, 1, 5, 5]", "size 3"}).fix(),
+      throws("conv_backward_input", "grad_output smaller than the convolution's output", [] {
+               return conv_backward_input(ones({1, 1, 2, 2}), ones({1, 1, 3, 3}), {1, 1, 5, 5},
+                                          {1, 1}, {0, 0}, {1, 1}, 1); },
+             {"[1, 1, 2, 2]", "[1, 1, 5, 5]", "size 3"}).fix(),
+      torch("conv_backward_input", "conv_backward_input_output_padding", [] {
+        return conv_backward_input(seq({1, 1, 2, 2}), ones({1, 1, 3, 3}), {1, 1, 6, 6}, {2, 2},
+                                   {0, 0}, {1, 1}, 1); }),
+      torch("conv_backward_weight", "conv_backward_weight_strided_remainder", [] {
+        return conv_backward_weight(seq({1, 1, 6, 6}), seq({1, 1, 2, 2}), {1, 1, 3, 3}, {2, 2},
+                                    {0, 0}, {1, 1}, 1); }),
       throws("conv_with_padding_mode", "unknown padding mode",
              [=] { return conv_with_padding_mode(x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, "wrap"); }, {"wrap"}),
       throws("conv_with_padding_mode", "reflect padding larger than the input",

@@ -133,6 +133,12 @@ std::vector<Row> unary_rows() {
       torch("clamp", "clamp_min_above_max", [] { return clamp(vals({0, 1, 2}), Scalar(2.0), Scalar(1.0)); }),
       torch("clamp_min", "clamp_min_nan_bound", [] { return clamp_min(vals({0, 1}), Scalar(kNaN)); }).fix(),
       torch("clamp_max", "clamp_max_int", [] { return clamp_max(seq({4}, kInt64), Scalar(int64_t{2})); }),
+      torch("clamp", "clamp_int_float_bounds",
+            [] { return clamp(seq({4}, kInt64), Scalar(0.5), Scalar(2.5)); }).fix(),
+      throws("clamp_min", "int64 with a bound beyond float32",
+             [] { return clamp_min(seq({3}, kInt64), Scalar(1e300)); }, {"1e+300", "float32", "[3]"}).fix(),
+      torch("to", "to_int64_nonfinite", [] {
+        return vals({kNaN, kInf, -kInf, 1e300, -1e300, 9.3e18, 2.5, -2.5}).to(kInt64); }).fix(),
       throws("clamp", "neither min nor max", [] { return clamp(seq({2}), std::nullopt, std::nullopt); },
              {"min", "max"}),
       torch("sign", "sign_special", [] { return sign(vals({kNaN, -0.0, -kInf, 3})); }),

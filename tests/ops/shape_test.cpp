@@ -4,6 +4,8 @@
 // large enough to run the parallel paths.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "tapegrad.h"
 
 namespace tg {
@@ -203,6 +205,19 @@ TEST(ShapeOps, CatSkipsLegacyEmptyTensorsAndPromotes) {
   EXPECT_EQ(cat({a.detach(), randn({2, 3}, kFloat64)}, 1).dtype(), kFloat64);
   EXPECT_EQ(stack({scalar_tensor(1.0), scalar_tensor(2.0)}).shape(), Shape({2}));
   EXPECT_EQ(stack({a, a}, -1).shape(), Shape({2, 3, 2}));
+}
+
+TEST(ShapeOps, ChunkCountsNearInt64MaxDoNotOverflow) {
+  // ceil(5 / chunks) is 1 piece size for any chunks >= 5: five pieces, as for chunks = 10.
+  for (int64_t chunks : {int64_t{10}, std::numeric_limits<int64_t>::max() - 1,
+                         std::numeric_limits<int64_t>::max()}) {
+    TensorList pieces = chunk(arange(5), chunks);
+    ASSERT_EQ(pieces.size(), 5u) << chunks;
+    EXPECT_EQ(pieces[4].shape(), Shape({1}));
+  }
+  EXPECT_EQ(chunk(zeros({0}), 4).size(), 4u);  // an empty dim: `chunks` empty pieces
+  expect_error_naming("chunk", [] { chunk(zeros({0, 3}), std::numeric_limits<int64_t>::max()); },
+                      "[0, 3]");
 }
 
 TEST(ShapeOps, SplitAndChunkReturnViewsWithOneNode) {
