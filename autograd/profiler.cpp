@@ -288,11 +288,7 @@ void profile::export_chrome_trace(const std::string& path) const {
   f << "], \"displayTimeUnit\": \"ms\"}\n";
   // A fresh temporary file beside `path`, synced and renamed over it (data/atomic_file.h):
   // a reader never sees half a trace, and every failure is reported.
-  try {
-    io::write_file_atomic(path, f.str(), "autograd::profile::export_chrome_trace");
-  } catch (const std::runtime_error& e) {
-    throw Error(e.what());
-  }
+  io::write_file_atomic(path, f.str(), "autograd::profile::export_chrome_trace");
 }
 
 }  // namespace tg::autograd

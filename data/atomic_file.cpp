@@ -1,4 +1,5 @@
 #include "data/atomic_file.h"
+#include "data/file_error.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,7 +19,7 @@ namespace {
 
 [[noreturn]] void fail(const char* op, const std::string& what, const std::string& path,
                        int err) {
-  throw std::runtime_error(std::string(op) + ": cannot " + what + " '" + path + "': " +
+  throw tg::FileError(std::string(op) + ": cannot " + what + " '" + path + "': " +
                            std::strerror(err));
 }
 
@@ -74,7 +75,7 @@ void sync_directory(const std::string& dir, const char* op) {
 
 void write_file_atomic(const std::string& path, const std::function<bool(int fd)>& fill,
                        const char* op) {
-  if (path.empty()) throw std::runtime_error(std::string(op) + ": empty file name");
+  if (path.empty()) throw tg::FileError(std::string(op) + ": empty file name");
   std::string tmp;
   int fd = -1;
   for (int attempt = 0; fd < 0; ++attempt) {

@@ -6,9 +6,10 @@
 // O_NOFOLLOW, so a planted file or symlink is never written through), every byte written,
 // fsync, rename over the target (which replaces a symlink at `path` rather than following
 // it), then fsync of the directory so the rename itself is on disk. Every call's result is
-// checked; on failure the temporary file is removed and std::runtime_error names `op`, the
+// checked; on failure the temporary file is removed and tg::FileError (a tg::Error) names `op`, the
 // path and the system's reason.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <functional>
 #include <string>

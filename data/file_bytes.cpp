@@ -1,4 +1,5 @@
 #include "data/file_bytes.h"
+#include "data/file_error.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -10,7 +11,7 @@ namespace tg::io {
 std::vector<unsigned char> read_file_bytes(const std::string& path, const char* op) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
-    throw std::runtime_error(std::string(op) + ": cannot open '" + path + "': " +
+    throw tg::FileError(std::string(op) + ": cannot open '" + path + "': " +
                              std::strerror(errno));
   }
   std::vector<unsigned char> data;
@@ -23,7 +24,7 @@ std::vector<unsigned char> read_file_bytes(const std::string& path, const char* 
   int err = errno;
   std::fclose(f);
   if (bad) {
-    throw std::runtime_error(std::string(op) + ": error reading '" + path + "': " +
+    throw tg::FileError(std::string(op) + ": error reading '" + path + "': " +
                              std::strerror(err));
   }
   return data;

@@ -1,4 +1,5 @@
 #include "data/idx.h"
+#include "data/file_error.h"
 
 #include <unistd.h>
 #include <zlib.h>
@@ -19,7 +20,7 @@ namespace tg::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw std::runtime_error("read_idx: " + source + ": " + what);
+  throw tg::FileError("read_idx: " + source + ": " + what);
 }
 
 struct TypeInfo {

@@ -7,8 +7,9 @@
 //
 // read_idx reads gzip-compressed and plain files alike (detected from the content, not the
 // name). Errors (missing file, bad magic, unknown type, truncated or trailing data, corrupt
-// gzip stream) throw std::runtime_error naming the function, the file and what is wrong.
+// gzip stream) throw tg::FileError (a tg::Error) naming the function, the file and what is wrong.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <string>
 #include <vector>

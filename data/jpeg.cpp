@@ -2,6 +2,7 @@
 // setjmp in jpeg_rgb_from_buffer. As in png.cpp, everything the error path needs lives in a
 // heap state object created before setjmp, and its destructor frees libjpeg's structs on
 // every exit path.
+#include "data/file_error.h"
 #include "data/jpeg.h"
 
 #include "data/file_bytes.h"
@@ -62,7 +63,7 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
                                           int& height, const std::string& source) {
   const std::string prefix = "read_jpeg_rgb: " + source + ": ";
   if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
-    throw std::runtime_error(prefix + "not a JPEG file (bad signature)");
+    throw tg::FileError(prefix + "not a JPEG file (bad signature)");
   }
   auto state = std::make_unique<ReadState>();
   jpeg_decompress_struct& cinfo = state->cinfo;
@@ -70,7 +71,7 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
   state->jerr.error_exit = on_error;
   state->jerr.emit_message = on_emit;
   cinfo.client_data = state.get();
-  if (setjmp(state->jump)) throw std::runtime_error(prefix + state->message);
+  if (setjmp(state->jump)) throw tg::FileError(prefix + state->message);
   jpeg_create_decompress(&cinfo);
   state->created = true;
   cinfo.mem->max_memory_to_use = kMaxLibjpegMemory;  // beyond it: "Backing store not supported"
@@ -79,7 +80,7 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
   // The size is checked before jpeg_start_decompress, which allocates the image's buffers.
   if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
       static_cast<size_t>(cinfo.image_width) * cinfo.image_height > kMaxPixels) {
-    throw std::runtime_error(prefix + "image size " + std::to_string(cinfo.image_width) + "x" +
+    throw tg::FileError(prefix + "image size " + std::to_string(cinfo.image_width) + "x" +
                              std::to_string(cinfo.image_height) + " is out of range");
   }
   // libjpeg converts greyscale, YCbCr and RGB to RGB itself; CMYK and YCCK come out as
@@ -89,7 +90,7 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
   jpeg_start_decompress(&cinfo);
   const size_t w = cinfo.output_width, h = cinfo.output_height;
   if (w == 0 || h == 0 || w * h > kMaxPixels) {
-    throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
+    throw tg::FileError(prefix + "image size " + std::to_string(w) + "x" +
                              std::to_string(h) + " is out of range");
   }
   // The pixels grow row by row as rows are decoded: a truncated file (libjpeg's premature
@@ -98,7 +99,7 @@ std::vector<uint8_t> jpeg_rgb_from_buffer(const unsigned char* data, size_t size
   while (cinfo.output_scanline < h) {
     JSAMPROW rows[1] = {state->row.data()};
     if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
-      throw std::runtime_error(prefix + "no more rows after row " +
+      throw tg::FileError(prefix + "no more rows after row " +
                                std::to_string(cinfo.output_scanline));
     }
     if (!cmyk) {
@@ -131,7 +132,7 @@ std::vector<uint8_t> read_image_rgb(const std::string& path, int& width, int& he
   if (data.size() >= 8 && data[0] == 0x89 && data[1] == 'P' && data[2] == 'N' && data[3] == 'G') {
     return png_rgb_from_buffer(data.data(), data.size(), width, height, path);
   }
-  throw std::runtime_error("read_image_rgb: '" + path + "' is neither a PNG nor a JPEG file");
+  throw tg::FileError("read_image_rgb: '" + path + "' is neither a PNG nor a JPEG file");
 }
 
 }  // namespace tg::io

@@ -3,9 +3,10 @@
 // Pixels are row-major, 3 bytes (R, G, B) per pixel, top row first, as in png.h. Reading
 // converts baseline and progressive JPEGs in greyscale, YCbCr, RGB, CMYK or YCCK to 8-bit RGB.
 //
-// Errors: an unreadable, truncated or corrupt file throws std::runtime_error naming the
+// Errors: an unreadable, truncated or corrupt file throws tg::FileError (a tg::Error) naming the
 // function, the file and libjpeg's message.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,4 +1,5 @@
 #include "data/npy.h"
+#include "data/file_error.h"
 
 #include "data/file_bytes.h"
 
@@ -21,7 +22,7 @@ constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr size_t kHeaderAlign = 64;  // numpy aligns the data start to 64 bytes
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw std::runtime_error("read_npy: " + source + ": " + what);
+  throw tg::FileError("read_npy: " + source + ": " + what);
 }
 
 // ---------------------------------------------------------------- header dictionary parsing

@@ -4,10 +4,11 @@
 // big-endian ('>') data by swapping bytes, and turns fortran_order arrays into C order.
 // Writing produces a version 1.0 file (2.0 when the header needs it) that numpy.load reads.
 //
-// Errors: a file that cannot be read or is not a valid .npy throws std::runtime_error naming
-// the function, the file and what is wrong; a malformed RawArray given to a writer throws
-// std::invalid_argument.
+// Errors: a file that cannot be read or is not a valid .npy throws tg::FileError (a
+// tg::Error) naming the function, the file and what is wrong; a malformed RawArray given to a
+// writer throws std::invalid_argument.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <string>
 #include <vector>

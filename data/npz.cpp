@@ -1,4 +1,5 @@
 #include "data/npz.h"
+#include "data/file_error.h"
 
 #include "data/atomic_file.h"
 
@@ -35,7 +36,7 @@ std::vector<unsigned char> deflate_raw(const std::vector<unsigned char>& src) {
   z_stream z{};
   if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8,
                    Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("write_npz: zlib deflateInit2 failed");
+    throw tg::FileError("write_npz: zlib deflateInit2 failed");
   }
   std::vector<unsigned char> out(deflateBound(&z, static_cast<uLong>(src.size())));
   z.next_in = const_cast<unsigned char*>(src.data());
@@ -45,7 +46,7 @@ std::vector<unsigned char> deflate_raw(const std::vector<unsigned char>& src) {
   int rc = deflate(&z, Z_FINISH);
   size_t produced = out.size() - z.avail_out;
   deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("write_npz: zlib deflate failed");
+  if (rc != Z_STREAM_END) throw tg::FileError("write_npz: zlib deflate failed");
   out.resize(produced);
   return out;
 }

@@ -5,10 +5,11 @@
 // as numpy.load(...).files lists them. Writing produces a zip that numpy.load reads: stored
 // members by default, deflated (like numpy.savez_compressed) with `compress`.
 //
-// Errors: an unreadable or malformed archive throws std::runtime_error naming the function,
-// the file (and member) and what is wrong; bad arguments to the writers (empty or duplicate
-// names, malformed arrays, an archive over 4 GiB) throw std::invalid_argument.
+// Errors: an unreadable or malformed archive throws tg::FileError (a tg::Error) naming the
+// function, the file (and member) and what is wrong; bad arguments to the writers (empty or
+// duplicate names, malformed arrays, an archive over 4 GiB) throw std::invalid_argument.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <string>
 #include <vector>

@@ -3,6 +3,7 @@
 // setjmp (so no local is modified between setjmp and longjmp), libpng callbacks never let a
 // C++ exception cross libpng's C frames, and the state's destructor frees the libpng structs
 // on every exit path.
+#include "data/file_error.h"
 #include "data/png.h"
 
 #include "data/file_bytes.h"
@@ -101,12 +102,12 @@ std::vector<unsigned char> png_rgb_to_buffer(int width, int height,
   auto state = std::make_unique<WriteState>();
   state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state->error, on_error,
                                        on_warning);
-  if (!state->png) throw std::runtime_error("write_png_rgb: png_create_write_struct failed");
+  if (!state->png) throw tg::FileError("write_png_rgb: png_create_write_struct failed");
   state->info = png_create_info_struct(state->png);
-  if (!state->info) throw std::runtime_error("write_png_rgb: png_create_info_struct failed");
+  if (!state->info) throw tg::FileError("write_png_rgb: png_create_info_struct failed");
 
   if (setjmp(png_jmpbuf(state->png))) {
-    throw std::runtime_error(std::string("write_png_rgb: libpng error: ") + state->error.text);
+    throw tg::FileError(std::string("write_png_rgb: libpng error: ") + state->error.text);
   }
   png_set_write_fn(state->png, state.get(), write_bytes, flush_bytes);
   png_set_IHDR(state->png, state->info, static_cast<png_uint_32>(width),
@@ -130,19 +131,19 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
                                          int& height, const std::string& source) {
   const std::string prefix = "read_png_rgb: " + source + ": ";
   if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
-    throw std::runtime_error(prefix + "not a PNG file (bad signature)");
+    throw tg::FileError(prefix + "not a PNG file (bad signature)");
   }
   auto state = std::make_unique<ReadState>();
   state->data = data;
   state->size = size;
   state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state->error, on_error,
                                       on_warning);
-  if (!state->png) throw std::runtime_error(prefix + "png_create_read_struct failed");
+  if (!state->png) throw tg::FileError(prefix + "png_create_read_struct failed");
   state->info = png_create_info_struct(state->png);
-  if (!state->info) throw std::runtime_error(prefix + "png_create_info_struct failed");
+  if (!state->info) throw tg::FileError(prefix + "png_create_info_struct failed");
 
   if (setjmp(png_jmpbuf(state->png))) {
-    throw std::runtime_error(prefix + state->error.text);
+    throw tg::FileError(prefix + state->error.text);
   }
   png_set_read_fn(state->png, state.get(), read_bytes);
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzing: mutations must reach the image data
@@ -152,7 +153,7 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
   png_uint_32 w = png_get_image_width(state->png, state->info);
   png_uint_32 h = png_get_image_height(state->png, state->info);
   if (w == 0 || h == 0 || w > INT_MAX || h > INT_MAX || static_cast<size_t>(w) * h > kMaxPixels) {
-    throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
+    throw tg::FileError(prefix + "image size " + std::to_string(w) + "x" +
                              std::to_string(h) + " is out of range");
   }
   // Normalise every colour type and bit depth to 8-bit RGB.
@@ -165,7 +166,7 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
   const uint64_t file_row_bytes = png_get_rowbytes(state->png, state->info);
   const uint64_t inflated = (file_row_bytes + 1) * h;  // one filter byte per row
   if (inflated / 1032 > size) {
-    throw std::runtime_error(prefix + "image size " + std::to_string(w) + "x" +
+    throw tg::FileError(prefix + "image size " + std::to_string(w) + "x" +
                              std::to_string(h) + " is impossible for a " + std::to_string(size) +
                              "-byte file");
   }
@@ -173,7 +174,7 @@ std::vector<uint8_t> png_rgb_from_buffer(const unsigned char* data, size_t size,
   png_read_update_info(state->png, state->info);
   size_t row_bytes = png_get_rowbytes(state->png, state->info);
   if (row_bytes != static_cast<size_t>(w) * 3) {
-    throw std::runtime_error(prefix + "unexpected row size after conversion to RGB");
+    throw tg::FileError(prefix + "unexpected row size after conversion to RGB");
   }
   if (passes == 1) {
     // Row by row, the buffer growing as rows arrive: a truncated or lying file fails after

@@ -5,8 +5,9 @@
 // to 8-bit RGB; alpha is dropped.
 //
 // Errors: bad arguments throw std::invalid_argument; an unreadable, truncated or corrupt file
-// throws std::runtime_error naming the function, the file and libpng's message.
+// throws tg::FileError (a tg::Error) naming the function, the file and libpng's message.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <cstdint>
 #include <string>

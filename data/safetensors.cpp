@@ -1,4 +1,5 @@
 #include "data/safetensors.h"
+#include "data/file_error.h"
 
 #include "data/file_bytes.h"
 
@@ -25,7 +26,7 @@ constexpr uint64_t kMaxHeaderBytes = 100ull << 20;  // same cap as the reference
 constexpr int kMaxJsonDepth = 4;  // {name: {shape: [..]}} needs 3
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw std::runtime_error("read_safetensors: " + source + ": " + what);
+  throw tg::FileError("read_safetensors: " + source + ": " + what);
 }
 
 const char* code_of(const std::string& dtype) {

@@ -8,13 +8,14 @@
 //
 // Reading validates strictly: header length, JSON shape, dtype, sizes that match the shape,
 // offsets inside the data section and tiling it exactly (no overlaps, no holes). Anything else
-// throws std::runtime_error naming the function, the file and what is wrong; it never reads
-// out of bounds. Entries come back in header order.
+// throws tg::FileError (a tg::Error) naming the function, the file and what is wrong; it never
+// reads out of bounds. Entries come back in header order.
 //
 // Writing keeps the given order in the header and lays the data out largest element size
 // first (stable), so every tensor starts at an offset aligned to its element size. Bad
 // arguments (empty, duplicate or reserved names, malformed arrays) throw std::invalid_argument.
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <map>
 #include <string>

@@ -1,4 +1,5 @@
 #include "data/zip.h"
+#include "data/file_error.h"
 
 #include <zlib.h>
 
@@ -25,7 +26,7 @@ constexpr uint16_t kMethodDeflate = 8;
 constexpr uint16_t kFlagEncrypted = 1;
 
 [[noreturn]] void fail(const char* op, const std::string& source, const std::string& what) {
-  throw std::runtime_error(std::string(op) + ": " + source + ": " + what);
+  throw tg::FileError(std::string(op) + ": " + source + ": " + what);
 }
 
 // Bounds-checked little-endian reads from the archive.

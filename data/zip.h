@@ -4,8 +4,9 @@
 // Handles stored and deflated members, ZIP64 records and data-descriptor flags (sizes are
 // taken from the central directory), and checks each member's CRC-32. Every offset and size
 // is checked against the buffer before use; an impossible deflate ratio is refused before
-// anything is allocated. Errors throw std::runtime_error "<op>: <source>: <what>".
+// anything is allocated. Errors throw tg::FileError (a tg::Error) "<op>: <source>: <what>".
 #pragma once
+#include "data/file_error.h"
 #include <cstddef>
 #include <cstdint>
 #include <string>

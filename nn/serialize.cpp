@@ -22,6 +22,8 @@ template <class F>
 auto with_file_context(const char* op, const std::string& path, F&& body) {
   try {
     return body();
+  } catch (const FileError& e) {
+    throw Error(format_message(op, ": '", path, "': ", e.what()));
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

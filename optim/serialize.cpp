@@ -26,6 +26,8 @@ SavedOptimizer read_optimizer_file(const std::string& path) {
   io::LoadedTensors file;
   try {
     file = io::load_safetensors(path);
+  } catch (const FileError& e) {
+    bad_file(path, e.what());
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -109,6 +111,8 @@ void save(const optim::Optimizer& optimizer, const std::string& path) {
                          {{"format", optim::kFormat},
                           {"optimizer", optimizer.name()},
                           {"param_groups", groups.dump()}});
+  } catch (const FileError& e) {
+    throw Error(format_message("save(optimizer): '", path, "': ", e.what()));
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -138,6 +142,8 @@ void save_scheduler_state(const optim::SchedulerStateDict& state, const std::str
       state.to_json() + "}\n";
   try {
     io::write_file_atomic(path, text, "save(scheduler)");
+  } catch (const FileError& e) {
+    throw Error(format_message("save(scheduler): '", path, "': ", e.what()));
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

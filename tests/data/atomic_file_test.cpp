@@ -80,7 +80,7 @@ TEST(AtomicFile, ADirectoryInTheWayIsAnErrorNotASilentSuccess) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
   EXPECT_THROW(write_file_atomic((dir.path / "no" / "such" / "dir.txt").string(),
                                  std::string("x"), "test"),
-               std::runtime_error);
+               tg::Error);
 }
 
 TEST(AtomicFile, AWriterKilledAtRandomPointsLeavesTheLastGoodFile) {

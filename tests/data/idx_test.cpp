@@ -94,50 +94,50 @@ TEST(IoIdx, RoundTripsRawAndGzip) {
 }
 
 TEST(IoIdx, MissingFileNamesThePath) {
-  expect_error<std::runtime_error>([] { read_idx("/nonexistent/train-images-idx3-ubyte.gz"); },
+  expect_error<tg::Error>([] { read_idx("/nonexistent/train-images-idx3-ubyte.gz"); },
                                    "/nonexistent/train-images-idx3-ubyte.gz");
 }
 
 TEST(IoIdx, RejectsBadMagicTypesAndSizes) {
   auto parse = [](std::vector<unsigned char> b) { return idx_from_buffer(b, "x.idx"); };
-  expect_error<std::runtime_error>([&] { parse({0x50, 0x4b, 3, 4, 0, 0, 0, 0}); }, "bad magic");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 0x0A, 1, 0, 0, 0, 1, 0}); },
+  expect_error<tg::Error>([&] { parse({0x50, 0x4b, 3, 4, 0, 0, 0, 0}); }, "bad magic");
+  expect_error<tg::Error>([&] { parse({0, 0, 0x0A, 1, 0, 0, 0, 1, 0}); },
                                    "unknown element type 0x0a");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 8, 2, 0, 0, 0, 1}); }, "truncated header");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 3, 1, 2}); },
+  expect_error<tg::Error>([&] { parse({0, 0, 8, 2, 0, 0, 0, 1}); }, "truncated header");
+  expect_error<tg::Error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 3, 1, 2}); },
                                    "truncated data");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 1, 1, 2}); },
+  expect_error<tg::Error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 1, 1, 2}); },
                                    "unexpected bytes");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 8}); }, "too short");
-  expect_error<std::runtime_error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 3, 1, 2}); }, "x.idx");
+  expect_error<tg::Error>([&] { parse({0, 0, 8}); }, "too short");
+  expect_error<tg::Error>([&] { parse({0, 0, 8, 1, 0, 0, 0, 3, 1, 2}); }, "x.idx");
 }
 
 TEST(IoIdx, RejectsBadFiles) {
   std::string path = temp_path("bad");
   write_bytes(path, {0x12, 0x34, 8, 1, 0, 0, 0, 1, 9});
-  expect_error<std::runtime_error>([&] { read_idx(path); }, "bad magic");
+  expect_error<tg::Error>([&] { read_idx(path); }, "bad magic");
 
   std::vector<unsigned char> raw = file_bytes(data_file("images-idx3-ubyte"));
   raw.resize(raw.size() - 3);
   write_bytes(path, raw);
-  expect_error<std::runtime_error>([&] { read_idx(path); }, "truncated data");
+  expect_error<tg::Error>([&] { read_idx(path); }, "truncated data");
 
   raw = file_bytes(data_file("images-idx3-ubyte"));
   raw.push_back(0);
   write_bytes(path, raw);
-  expect_error<std::runtime_error>([&] { read_idx(path); }, "unexpected bytes");
+  expect_error<tg::Error>([&] { read_idx(path); }, "unexpected bytes");
 
   // A gzip stream cut short, at every length past the gzip header.
   std::vector<unsigned char> gz = file_bytes(data_file("images-idx3-ubyte.gz"));
   for (size_t n = 10; n < gz.size(); ++n) {
     write_bytes(path, std::vector<unsigned char>(gz.begin(), gz.begin() + n));
-    EXPECT_THROW(read_idx(path), std::runtime_error) << "length " << n;
+    EXPECT_THROW(read_idx(path), tg::Error) << "length " << n;
   }
   // A corrupt gzip stream (bad CRC in the trailer).
   std::vector<unsigned char> corrupt = gz;
   corrupt[corrupt.size() - 6] ^= 0xff;
   write_bytes(path, corrupt);
-  expect_error<std::runtime_error>([&] { read_idx(path); }, "decompress");
+  expect_error<tg::Error>([&] { read_idx(path); }, "decompress");
   std::remove(path.c_str());
 }
 
@@ -146,7 +146,7 @@ TEST(IoIdx, EveryTruncationOfABufferThrows) {
       idx_to_buffer(RawArray::from_values<float>({2, 3}, {1, 2, 3, 4, 5, 6}));
   for (size_t n = 0; n < full.size(); ++n) {
     EXPECT_THROW(idx_from_buffer(std::vector<unsigned char>(full.begin(), full.begin() + n)),
-                 std::runtime_error);
+                 tg::Error);
   }
 }
 

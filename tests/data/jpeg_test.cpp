@@ -24,11 +24,11 @@ std::vector<unsigned char> file_bytes(const std::string& path) {
 }
 
 template <class F>
-void expect_runtime_error(F&& f, const std::string& needle) {
+void expect_error(F&& f, const std::string& needle) {
   try {
     f();
     ADD_FAILURE() << "expected an exception mentioning \"" << needle << "\"";
-  } catch (const std::runtime_error& e) {
+  } catch (const tg::Error& e) {
     EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
   }
 }
@@ -94,25 +94,25 @@ TEST(IoJpeg, ReadImageTellsPngFromJpegByContent) {
             read_jpeg_rgb(data_file("rgb_16x8.jpg"), w, h));
   EXPECT_EQ(read_image_rgb(data_file("rgba_4x3.png"), w, h),
             read_png_rgb(data_file("rgba_4x3.png"), w, h));
-  expect_runtime_error([&] { read_image_rgb(data_file("u8_4.npy"), w, h); },
+  expect_error([&] { read_image_rgb(data_file("u8_4.npy"), w, h); },
                        "neither a PNG nor a JPEG");
 }
 
 TEST(IoJpeg, BadFilesThrowNamingTheFile) {
   int w = 0, h = 0;
-  expect_runtime_error([&] { read_jpeg_rgb("/nonexistent/a.jpg", w, h); }, "/nonexistent/a.jpg");
+  expect_error([&] { read_jpeg_rgb("/nonexistent/a.jpg", w, h); }, "/nonexistent/a.jpg");
   const std::vector<unsigned char> png = file_bytes(data_file("grey_4x3.png"));
-  expect_runtime_error([&] { jpeg_rgb_from_buffer(png.data(), png.size(), w, h, "x.jpg"); },
+  expect_error([&] { jpeg_rgb_from_buffer(png.data(), png.size(), w, h, "x.jpg"); },
                        "not a JPEG");
   const std::vector<unsigned char> good = file_bytes(data_file("rgb_16x8.jpg"));
   for (size_t keep : {size_t{3}, size_t{40}, good.size() / 2, good.size() - 3}) {
     SCOPED_TRACE(keep);
     std::vector<unsigned char> cut(good.begin(), good.begin() + keep);
     EXPECT_THROW(jpeg_rgb_from_buffer(cut.data(), cut.size(), w, h, "cut.jpg"),
-                 std::runtime_error);
+                 tg::Error);
   }
   std::vector<unsigned char> junk = {0xFF, 0xD8, 0xFF, 0xD9};  // start, then end: no image
-  expect_runtime_error([&] { jpeg_rgb_from_buffer(junk.data(), junk.size(), w, h, "junk.jpg"); },
+  expect_error([&] { jpeg_rgb_from_buffer(junk.data(), junk.size(), w, h, "junk.jpg"); },
                        "junk.jpg");
 }
 
@@ -123,13 +123,13 @@ TEST(IoJpeg, HugeClaimedSizeIsRefusedBeforeAnythingIsAllocated) {
   int w = 0, h = 0;
   std::vector<unsigned char> bytes = file_bytes(data_file("fuzz_huge_progressive.jpg"));
   ASSERT_EQ(bytes.size(), 372u);
-  expect_runtime_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
+  expect_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
                        "image size 12304x58888 is out of range");
   // Within the pixel cap (16384x16384) but its coefficients would take 1.5 GiB: libjpeg's
   // memory limit refuses it instead of allocating.
   ASSERT_EQ(bytes[0xa3], 0xe6);  // the SOF2 segment's height and width, big-endian
   bytes[0xa3] = 0x40, bytes[0xa4] = 0x00, bytes[0xa5] = 0x40, bytes[0xa6] = 0x00;
-  expect_runtime_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
+  expect_error([&] { jpeg_rgb_from_buffer(bytes.data(), bytes.size(), w, h, "f.jpg"); },
                        "Backing store not supported");
 }
 

@@ -144,7 +144,7 @@ TEST(IoNpy, WritesTheHeaderNumpyWrites) {
 }
 
 TEST(IoNpy, MissingFileNamesThePath) {
-  expect_error<std::runtime_error>([] { read_npy("/nonexistent/dir/x.npy"); },
+  expect_error<tg::Error>([] { read_npy("/nonexistent/dir/x.npy"); },
                                    "/nonexistent/dir/x.npy");
 }
 
@@ -155,31 +155,31 @@ TEST(IoNpy, RejectsMalformedInput) {
   EXPECT_NO_THROW(parse(npy_with_header(dict, payload)));
 
   std::string bad_magic("\x93NUMPX\x01\x00\x00\x00", 10);
-  expect_error<std::runtime_error>([&] { parse(bytes_of(bad_magic)); }, "magic");
-  expect_error<std::runtime_error>([&] { parse(npy_with_header(dict, payload.substr(0, 5))); },
+  expect_error<tg::Error>([&] { parse(bytes_of(bad_magic)); }, "magic");
+  expect_error<tg::Error>([&] { parse(npy_with_header(dict, payload.substr(0, 5))); },
                                    "truncated data");
-  expect_error<std::runtime_error>([&] { parse(npy_with_header(dict, payload + "xx")); },
+  expect_error<tg::Error>([&] { parse(npy_with_header(dict, payload + "xx")); },
                                    "unexpected bytes");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }",
                                   payload)); },
       "unsupported dtype '<c8'");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': [('a', '<f4')], 'fortran_order': False, "
                                   "'shape': (2,), }", payload)); },
       "structured");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': '<f4', 'shape': (2,), }", payload)); },
       "lacks");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }",
                                   payload)); },
       "non-negative");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }",
                                   payload)); },
       "fortran_order");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(npy_with_header("{'descr': '<f4', 'fortran_order': False, "
                                   "'shape': (4294967296, 4294967296, 4294967296), }", payload)); },
       "too large");
@@ -187,12 +187,12 @@ TEST(IoNpy, RejectsMalformedInput) {
   std::vector<unsigned char> good = npy_with_header(dict, payload);
   std::vector<unsigned char> v9 = good;
   v9[6] = 9;
-  expect_error<std::runtime_error>([&] { parse(v9); }, "unsupported format version 9.0");
+  expect_error<tg::Error>([&] { parse(v9); }, "unsupported format version 9.0");
   std::vector<unsigned char> long_header = good;
   long_header[9] = 0x7f;  // header length far past the end
-  expect_error<std::runtime_error>([&] { parse(long_header); }, "runs past the end");
+  expect_error<tg::Error>([&] { parse(long_header); }, "runs past the end");
   // Error messages name the source.
-  expect_error<std::runtime_error>([&] { parse(v9); }, "t.npy");
+  expect_error<tg::Error>([&] { parse(v9); }, "t.npy");
 }
 
 TEST(IoNpy, EveryTruncationThrowsCleanly) {
@@ -200,7 +200,7 @@ TEST(IoNpy, EveryTruncationThrowsCleanly) {
       npy_to_buffer(RawArray::from_values<double>({2, 3}, {1, 2, 3, 4, 5, 6}));
   for (size_t n = 0; n < full.size(); ++n) {
     std::vector<unsigned char> cut(full.begin(), full.begin() + n);
-    EXPECT_THROW(npy_from_buffer(cut), std::runtime_error) << "length " << n;
+    EXPECT_THROW(npy_from_buffer(cut), tg::Error) << "length " << n;
   }
 }
 

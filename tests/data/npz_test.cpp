@@ -85,7 +85,7 @@ TEST(IoNpz, DetectsCorruptData) {
   // 10-byte name and 128-byte .npy header).
   std::vector<unsigned char> flipped = zip;
   flipped[30 + 10 + 128 + 2] ^= 0x40;
-  expect_error<std::runtime_error>([&] { npz_from_buffer(flipped, "x.npz"); }, "CRC-32");
+  expect_error<tg::Error>([&] { npz_from_buffer(flipped, "x.npz"); }, "CRC-32");
 
   std::vector<unsigned char> method = zip;
   method[8] = 12;  // bzip2 in the local header is ignored; the directory's method counts
@@ -93,21 +93,21 @@ TEST(IoNpz, DetectsCorruptData) {
   size_t dir_offset = zip[directory + 16] | (zip[directory + 17] << 8) |
                       (zip[directory + 18] << 16) | (zip[directory + 19] << 24);
   method[dir_offset + 10] = 12;
-  expect_error<std::runtime_error>([&] { npz_from_buffer(method); }, "compression method 12");
+  expect_error<tg::Error>([&] { npz_from_buffer(method); }, "compression method 12");
 
   std::vector<unsigned char> encrypted = zip;
   encrypted[dir_offset + 8] |= 1;
-  expect_error<std::runtime_error>([&] { npz_from_buffer(encrypted); }, "encrypted");
+  expect_error<tg::Error>([&] { npz_from_buffer(encrypted); }, "encrypted");
 
   std::vector<unsigned char> bad_offset = zip;
   bad_offset[dir_offset + 42 + 3] = 0x7f;  // local header offset far past the end
-  expect_error<std::runtime_error>([&] { npz_from_buffer(bad_offset); }, "runs past the end");
+  expect_error<tg::Error>([&] { npz_from_buffer(bad_offset); }, "runs past the end");
 
   std::vector<unsigned char> deflated = npz_to_buffer(sample_entries(), true);
   deflated[30 + 10 + 5] ^= 0xff;
-  EXPECT_THROW(npz_from_buffer(deflated), std::runtime_error);
+  EXPECT_THROW(npz_from_buffer(deflated), tg::Error);
 
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [] { npz_from_buffer(std::vector<unsigned char>(100, 'x'), "junk.npz"); },
       "not a zip archive");
 }
@@ -117,13 +117,13 @@ TEST(IoNpz, EveryTruncationThrowsCleanly) {
     std::vector<unsigned char> full = npz_to_buffer(sample_entries(), compress);
     for (size_t n = 0; n < full.size(); ++n) {
       std::vector<unsigned char> cut(full.begin(), full.begin() + n);
-      EXPECT_THROW(npz_from_buffer(cut), std::runtime_error) << "length " << n;
+      EXPECT_THROW(npz_from_buffer(cut), tg::Error) << "length " << n;
     }
   }
 }
 
 TEST(IoNpz, MissingFileNamesThePath) {
-  expect_error<std::runtime_error>([] { read_npz("/nonexistent/w.npz"); }, "/nonexistent/w.npz");
+  expect_error<tg::Error>([] { read_npz("/nonexistent/w.npz"); }, "/nonexistent/w.npz");
 }
 
 TEST(IoNpz, WriterRejectsBadNames) {

@@ -92,21 +92,21 @@ TEST(IoPng, RejectsBadArguments) {
 
 TEST(IoPng, RejectsMalformedFiles) {
   int w = 0, h = 0;
-  expect_error<std::runtime_error>([&] { read_png_rgb("/nonexistent/a.png", w, h); },
+  expect_error<tg::Error>([&] { read_png_rgb("/nonexistent/a.png", w, h); },
                                    "/nonexistent/a.png");
   std::vector<unsigned char> junk(64, 'x');
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { png_rgb_from_buffer(junk.data(), junk.size(), w, h, "junk.png"); }, "not a PNG");
 
   std::vector<unsigned char> good = png_rgb_to_buffer(20, 10, gradient(20, 10));
   for (size_t n = 0; n < good.size(); ++n) {
     std::vector<unsigned char> cut(good.begin(), good.begin() + n);
-    EXPECT_THROW(png_rgb_from_buffer(cut.data(), cut.size(), w, h), std::runtime_error)
+    EXPECT_THROW(png_rgb_from_buffer(cut.data(), cut.size(), w, h), tg::Error)
         << "length " << n;
   }
   std::vector<unsigned char> bad_crc = good;
   bad_crc[20] ^= 0x01;  // inside the IHDR chunk, whose CRC then fails
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { png_rgb_from_buffer(bad_crc.data(), bad_crc.size(), w, h, "crc.png"); }, "crc.png");
 }
 

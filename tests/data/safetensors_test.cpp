@@ -119,69 +119,69 @@ TEST(IoSafetensors, RejectsMalformedHeaders) {
   const std::string t = R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
   EXPECT_NO_THROW(parse(make_file(t, 8)));
 
-  expect_error<std::runtime_error>([] { parse({1, 2, 3}); }, "too short");
+  expect_error<tg::Error>([] { parse({1, 2, 3}); }, "too short");
   std::vector<unsigned char> huge = make_file(t, 8);
   huge[5] = 1;  // header length ~ 2^40
-  expect_error<std::runtime_error>([&] { parse(huge); }, "exceeds");
+  expect_error<tg::Error>([&] { parse(huge); }, "exceeds");
   std::vector<unsigned char> past = make_file(t, 8);
   past[0] = static_cast<unsigned char>(t.size() + 9);
-  expect_error<std::runtime_error>([&] { parse(past); }, "runs past the end");
-  expect_error<std::runtime_error>([] { parse(make_file("[1, 2]", 0)); }, "not a JSON object");
-  expect_error<std::runtime_error>([] { parse(make_file("{\"t\": ", 0)); }, "not valid JSON");
-  expect_error<std::runtime_error>([] { parse(make_file("{" + std::string(5000, '[') + "}", 0)); },
+  expect_error<tg::Error>([&] { parse(past); }, "runs past the end");
+  expect_error<tg::Error>([] { parse(make_file("[1, 2]", 0)); }, "not a JSON object");
+  expect_error<tg::Error>([] { parse(make_file("{\"t\": ", 0)); }, "not valid JSON");
+  expect_error<tg::Error>([] { parse(make_file("{" + std::string(5000, '[') + "}", 0)); },
                                    "nested too deeply");
 
   auto entry = [](const std::string& body) { return "{\"t\":" + body + "}"; };
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"BF16","shape":[2],"data_offsets":[0,4]})"), 4)); },
       "unsupported dtype \"BF16\"");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[-2],"data_offsets":[0,8]})"), 8)); },
       "non-negative");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[2.5],"data_offsets":[0,8]})"), 8)); },
       "non-negative");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})"), 8)); },
       "need 12");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[2],"data_offsets":[8,0]})"), 8)); },
       "outside");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), 4)); },
       "outside");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[2],"data_offsets":[0]})"), 8)); },
       "data_offsets must be");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[2]})"), 8)); }, "exactly");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(entry(R"({"dtype":"F32","shape":[4294967296,4294967296,)"
                                   R"(4294967296],"data_offsets":[0,8]})"), 8)); },
       "too large");
-  expect_error<std::runtime_error>(
+  expect_error<tg::Error>(
       [&] { parse(make_file(R"({"__metadata__":{"a":1}})", 0)); }, "not a string");
-  expect_error<std::runtime_error>([&] { parse(make_file(t, 12)); }, "belong to no tensor");
+  expect_error<tg::Error>([&] { parse(make_file(t, 12)); }, "belong to no tensor");
 
   const std::string two_overlapping = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                                       R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
-  expect_error<std::runtime_error>([&] { parse(make_file(two_overlapping, 8)); }, "overlapping");
+  expect_error<tg::Error>([&] { parse(make_file(two_overlapping, 8)); }, "overlapping");
   const std::string with_hole = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                                 R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
-  expect_error<std::runtime_error>([&] { parse(make_file(with_hole, 12)); }, "a hole");
-  expect_error<std::runtime_error>([&] { parse(make_file(with_hole, 12)); }, "m.safetensors");
+  expect_error<tg::Error>([&] { parse(make_file(with_hole, 12)); }, "a hole");
+  expect_error<tg::Error>([&] { parse(make_file(with_hole, 12)); }, "m.safetensors");
 }
 
 TEST(IoSafetensors, EveryTruncationThrowsCleanly) {
   std::vector<unsigned char> full = safetensors_to_buffer(sample_entries(), {{"k", "v"}});
   for (size_t n = 0; n < full.size(); ++n) {
     std::vector<unsigned char> cut(full.begin(), full.begin() + n);
-    EXPECT_THROW(safetensors_from_buffer(cut), std::runtime_error) << "length " << n;
+    EXPECT_THROW(safetensors_from_buffer(cut), tg::Error) << "length " << n;
   }
 }
 
 TEST(IoSafetensors, MissingFileNamesThePath) {
-  expect_error<std::runtime_error>([] { read_safetensors("/nonexistent/m.safetensors"); },
+  expect_error<tg::Error>([] { read_safetensors("/nonexistent/m.safetensors"); },
                                    "/nonexistent/m.safetensors");
 }
 
