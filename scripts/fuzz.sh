@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes tapegrad's file readers with libFuzzer (Debian's clang-14, ASan + UBSan):
 #   bash scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]   one target
-#   bash scripts/fuzz.sh all SECONDS [libFuzzer options...]      every target, SECONDS each
+#   bash scripts/fuzz.sh all SECONDS [libFuzzer options...]      every target, SECONDS each,
+#                                                                 as many at once as cores
 # Targets:
 #   npy, safetensors, idx (plain and gzip), png, jpeg   one reader each
 #   npz        the .npz reader built without its CRC-32 check
@@ -75,7 +76,6 @@ build_target() {
 # (executions, corpus size, result) to stdout.
 run_target() {
   local t="$1"; shift
-  build_target "$t"
   mkdir -p "$out/corpus-$t"
   local seeds="$t" rc=0
   [[ "$t" == npz_crc ]] && seeds=npz  # the same archives, the same dictionary
@@ -98,14 +98,20 @@ run_target() {
 
 command -v clang++-14 >/dev/null || { echo "clang++-14 is missing" >&2; exit 1; }
 if [[ "$target" == all ]]; then
-  failed=()
+  # Every target is built first, then they run one per core, SECONDS each.
+  for t in "${targets[@]}"; do build_target "$t"; done
+  rm -f "$out"/failed-*
   for t in "${targets[@]}"; do
-    run_target "$t" "$@" || failed+=("$t")
+    while (($(jobs -rp | wc -l) >= $(nproc))); do wait -n || true; done
+    { run_target "$t" "$@" || touch "$out/failed-$t"; } &
   done
-  if ((${#failed[@]})); then
-    echo "fuzzing found problems in: ${failed[*]}" >&2
+  wait
+  failed=$(cd "$out" && ls failed-* 2>/dev/null | sed 's/^failed-//' | tr '\n' ' ')
+  if [[ -n "$failed" ]]; then
+    echo "fuzzing found problems in: $failed" >&2
     exit 1
   fi
 else
+  build_target "$target"
   run_target "$target" "$@"
 fi
