@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include "autograd/error.h"
@@ -130,11 +131,16 @@ inline Shape contiguous_strides(const Shape& shape) {
   return st;
 }
 
-// Wraps a possibly negative dim into [0, ndim); throws naming the op otherwise.
-inline int wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+// Wraps a possibly negative dim into [0, ndim); throws naming the op, and the tensor's shape
+// when given (ndim may exceed its rank: unsqueeze and stack insert a dim), otherwise.
+inline int wrap_dim(int64_t dim, int64_t ndim, const char* op, const Shape* shape = nullptr) {
   const int64_t n = std::max<int64_t>(ndim, 1);  // scalars accept dim 0 and -1
-  TG_CHECK(dim >= -n && dim < n, op, ": dim ", dim, " is out of range for a tensor with ", ndim,
-           " dimensions (expected in [", -n, ", ", n - 1, "])");
+  if (dim < -n || dim >= n) {
+    std::ostringstream of_shape;
+    if (shape) of_shape << " of shape " << *shape;
+    TG_CHECK(false, op, ": dim ", dim, " is out of range for a tensor", of_shape.str(), " with ",
+             ndim, " dimensions (expected in [", -n, ", ", n - 1, "])");
+  }
   return static_cast<int>(dim < 0 ? dim + n : dim);
 }
 

@@ -29,12 +29,14 @@ void TensorImpl::refresh_contiguous() {
 }
 
 int64_t Tensor::size(int64_t dim) const {
-  const int64_t d = wrap_dim(dim, this->dim(), "size");  // throws first for an undefined tensor
+  const int64_t n = this->dim();  // throws first for an undefined tensor
+  const int64_t d = wrap_dim(dim, n, "size", &impl_->shape);
   return impl_->shape[d];
 }
 
 int64_t Tensor::stride(int64_t dim) const {
-  const int64_t d = wrap_dim(dim, this->dim(), "stride");  // throws first for an undefined tensor
+  const int64_t n = this->dim();  // throws first for an undefined tensor
+  const int64_t d = wrap_dim(dim, n, "stride", &impl_->shape);
   return impl_->strides[d];
 }
 

@@ -186,7 +186,7 @@ Tensor softmax_forward(const char* op, const Tensor& x, int64_t dim, bool log) {
   check_defined(op, x);
   TG_CHECK(x.is_floating_point(), op, ": expected a floating tensor (float32 or float64), got ",
            dtype_name(x.dtype()), " of shape ", x.shape());
-  const int d = wrap_dim(dim, x.dim(), op);
+  const int d = wrap_dim(dim, x.dim(), op, &x.shape());
   Tensor in = x.detach().contiguous();
   Tensor out = empty(x.shape(), x.dtype());
   if (x.numel() == 0) return out;
@@ -400,7 +400,7 @@ Tensor silu(const Tensor& x) {
 Tensor softmax(const Tensor& x, int64_t dim) {
   autograd::profiler::OpScope profile_scope("softmax", {&x});
   Tensor out = softmax_forward("softmax", x, dim, /*log=*/false);
-  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "softmax");
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "softmax", &x.shape());
   return autograd::record("SoftmaxBackward", out, {x}, {out},
       [d](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor y = c.saved(0);
@@ -412,7 +412,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   autograd::profiler::OpScope profile_scope("log_softmax", {&x});
   Tensor out = softmax_forward("log_softmax", x, dim, /*log=*/true);
-  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "log_softmax");
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim(), "log_softmax", &x.shape());
   return autograd::record("LogSoftmaxBackward", out, {x}, {out},
       [d](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor y = c.saved(0);

@@ -56,10 +56,10 @@ void copy_values(const Tensor& dst, const Tensor& src) {
   });
 }
 
-std::vector<int> wrap_dims(IntArrayRef dims, int64_t ndim, const char* op) {
+std::vector<int> wrap_dims(IntArrayRef dims, int64_t ndim, const char* op, const Shape* shape) {
   std::vector<int> out;
   for (int64_t d : dims) {
-    const int w = wrap_dim(d, ndim, op);
+    const int w = wrap_dim(d, ndim, op, shape);
     for (int prev : out)
       TG_CHECK(prev != w, op, ": dim ", d, " appears more than once in ", dims);
     out.push_back(w);

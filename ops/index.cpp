@@ -132,7 +132,7 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_index("index_select", index);
   TG_CHECK(index.dim() <= 1, "index_select: the index must be a vector (0-d or 1-d), got shape ",
            index.shape());
-  const int d = wrap_dim(dim, t.dim(), "index_select");
+  const int d = wrap_dim(dim, t.dim(), "index_select", &t.shape());
   const Tensor idx = index.contiguous();
   const Around a = around(shape_1d(t), d);
   check_bounds("index_select", idx, a.size, d);
@@ -166,7 +166,7 @@ Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor
   TG_CHECK(t.dtype() == source.dtype(), "index_add: self (", t.dtype(), ") and source (",
            source.dtype(), ") must have the same dtype");
   TG_CHECK(t.dtype() != kBool, "index_add: bool tensors are not supported");
-  const int d = wrap_dim(dim, t.dim(), "index_add");
+  const int d = wrap_dim(dim, t.dim(), "index_add", &t.shape());
   const Tensor idx = index.contiguous();
   Shape expected = shape_1d(t);
   expected[d] = idx.numel();
@@ -203,7 +203,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   const Shape ts = shape_1d(t), is = shape_1d(index);
   TG_CHECK(ts.size() == is.size(), "gather: the index must have as many dimensions as the "
            "input, got index shape ", index.shape(), " for input shape ", t.shape());
-  const int d = wrap_dim(dim, t.dim(), "gather");
+  const int d = wrap_dim(dim, t.dim(), "gather", &t.shape());
   for (int k = 0; k < is.size(); ++k)
     TG_CHECK(k == d || is[k] <= ts[k], "gather: index shape ", index.shape(), " must not "
              "exceed input shape ", t.shape(), " apart from dimension ", d);
@@ -239,7 +239,7 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
   TG_CHECK(ts.size() == is.size() && ss.size() == is.size(), "scatter_add: index ",
            index.shape(), ", self ", t.shape(), " and src ", src.shape(),
            " must have the same number of dimensions");
-  const int d = wrap_dim(dim, t.dim(), "scatter_add");
+  const int d = wrap_dim(dim, t.dim(), "scatter_add", &t.shape());
   for (int k = 0; k < is.size(); ++k)
     TG_CHECK(is[k] <= ss[k] && (k == d || is[k] <= ts[k]), "scatter_add: expected index ",
              index.shape(), " to be no larger than self ", t.shape(), " apart from dimension ",

@@ -15,6 +15,7 @@ Tensor& inplace(Tensor& self, const char* op, const std::function<Tensor(const T
                 const std::function<void()>& direct, const Tensor* other = nullptr);
 
 // Normalises a list of dims (negative allowed, duplicates rejected) for tensor rank `ndim`.
-std::vector<int> wrap_dims(IntArrayRef dims, int64_t ndim, const char* op);
+std::vector<int> wrap_dims(IntArrayRef dims, int64_t ndim, const char* op,
+                           const Shape* shape = nullptr);
 
 }  // namespace tg::detail

@@ -118,7 +118,7 @@ Tensor cat(const TensorList& tensors, int64_t dim) {
   const bool all_skipped = ref < 0;
   if (all_skipped) ref = 0;  // every tensor is [0]: the result is [0]
   const Shape& ref_shape = tensors[ref].shape();
-  const int d = wrap_dim(dim, ref_shape.size(), "cat");
+  const int d = wrap_dim(dim, ref_shape.size(), "cat", &ref_shape);
   Shape out_shape = ref_shape;
   out_shape[d] = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
@@ -175,7 +175,7 @@ Tensor stack(const TensorList& tensors, int64_t dim) {
              "size, but got ", tensors[0].shape(), " at entry 0 and ", tensors[i].shape(),
              " at entry ", i);
   }
-  const int d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  const int d = wrap_dim(dim, tensors[0].dim() + 1, "stack", &tensors[0].shape());
   TensorList expanded;
   expanded.reserve(tensors.size());
   for (const Tensor& t : tensors) expanded.push_back(t.unsqueeze(d));
@@ -184,7 +184,7 @@ Tensor stack(const TensorList& tensors, int64_t dim) {
 
 TensorList split(const Tensor& t, int64_t split_size, int64_t dim) {
   TG_CHECK(t.defined() && t.dim() > 0, "split: expects at least a 1-dimensional tensor");
-  const int d = wrap_dim(dim, t.dim(), "split");
+  const int d = wrap_dim(dim, t.dim(), "split", &t.shape());
   const int64_t n = t.shape()[d];
   TG_CHECK(split_size >= 0, "split: expects split_size to be non-negative, got ", split_size);
   TG_CHECK(split_size > 0 || n == 0, "split: split_size can only be 0 if the dimension size "
@@ -199,7 +199,7 @@ TensorList split(const Tensor& t, int64_t split_size, int64_t dim) {
 TensorList split_with_sizes(const Tensor& t, IntArrayRef split_sizes, int64_t dim) {
   TG_CHECK(t.defined() && t.dim() > 0, "split_with_sizes: expects at least a 1-dimensional "
            "tensor");
-  const int d = wrap_dim(dim, t.dim(), "split_with_sizes");
+  const int d = wrap_dim(dim, t.dim(), "split_with_sizes", &t.shape());
   int64_t total = 0;
   bool fits = true;
   for (int64_t s : split_sizes) {
@@ -221,7 +221,7 @@ TensorList split(const Tensor& t, IntArrayRef split_sizes, int64_t dim) {
 TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim) {
   TG_CHECK(t.defined() && t.dim() > 0, "chunk: expects at least a 1-dimensional tensor");
   TG_CHECK(chunks > 0, "chunk: expects `chunks` to be greater than 0, got ", chunks);
-  const int d = wrap_dim(dim, t.dim(), "chunk");
+  const int d = wrap_dim(dim, t.dim(), "chunk", &t.shape());
   const int64_t n = t.shape()[d];
   const int64_t split_size = n / chunks + (n % chunks != 0);  // ceil(n / chunks), no overflow
   if (split_size == 0 && n == 0) {  // as PyTorch: `chunks` empty pieces
@@ -271,7 +271,7 @@ Tensor repeat(const Tensor& t, IntArrayRef repeats) {
 
 Tensor flip(const Tensor& t, IntArrayRef dims) {
   TG_CHECK(t.defined(), "flip: the tensor is undefined");
-  std::vector<int> ds = detail::wrap_dims(dims, t.dim(), "flip");
+  std::vector<int> ds = detail::wrap_dims(dims, t.dim(), "flip", &t.shape());
   Tensor out = empty(t.shape(), t.dtype());
   if (t.numel() > 0) {
     // Read t backwards along the flipped dims: start at their last element, negate strides.

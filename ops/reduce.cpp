@@ -207,7 +207,7 @@ std::tuple<Tensor, Tensor> extreme_with_indices(const char* op, const char* node
   });
   TensorList outs{values, indices};
   const Shape keep = plan.keep_shape;
-  const int d = t.dim() == 0 ? 0 : wrap_dim(dim, t.dim(), op);
+  const int d = t.dim() == 0 ? 0 : wrap_dim(dim, t.dim(), op, &t.shape());
   // The gradient goes to the returned index: a one-hot mask along `dim`.
   autograd::record_multi(node_name, outs, {t}, {indices},
       [keep, d](const Ctx& c, const TensorList& g) -> TensorList {

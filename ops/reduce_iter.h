@@ -19,7 +19,7 @@ struct ReducePlan {
 
   ReducePlan(const Tensor& t, IntArrayRef dims, bool keepdim, const char* op) {
     reduced.assign(t.dim(), dims.empty());
-    for (int d : wrap_dims(dims, t.dim(), op))
+    for (int d : wrap_dims(dims, t.dim(), op, &t.shape()))
       if (d < t.dim()) reduced[d] = true;  // a 0-d tensor accepts dim 0 / -1: nothing to mark
     for (int d = 0; d < t.dim(); ++d) {
       keep_shape.push_back(reduced[d] ? 1 : t.shape()[d]);

@@ -98,7 +98,7 @@ Tensor permute(const Tensor& t, IntArrayRef dims) {
   TG_CHECK(t.defined(), "permute: the tensor is undefined");
   TG_CHECK(static_cast<int64_t>(dims.size()) == t.dim(), "permute: got ", dims.size(),
            " dims ", dims, " for a tensor with ", t.dim(), " dimensions");
-  std::vector<int> d = detail::wrap_dims(dims, t.dim(), "permute");
+  std::vector<int> d = detail::wrap_dims(dims, t.dim(), "permute", &t.shape());
   Shape shape, strides;
   for (int i : d) {
     shape.push_back(t.shape()[i]);
@@ -115,7 +115,7 @@ Tensor permute(const Tensor& t, IntArrayRef dims) {
 
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
   TG_CHECK(t.defined(), "transpose: the tensor is undefined");
-  const int a = wrap_dim(dim0, t.dim(), "transpose"), b = wrap_dim(dim1, t.dim(), "transpose");
+  const int a = wrap_dim(dim0, t.dim(), "transpose", &t.shape()), b = wrap_dim(dim1, t.dim(), "transpose", &t.shape());
   std::vector<int64_t> perm(t.dim());
   std::iota(perm.begin(), perm.end(), 0);
   if (t.dim() == 0) return t;
@@ -126,7 +126,7 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
 Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t end, int64_t step) {
   TG_CHECK(t.defined(), "slice: the tensor is undefined");
   TG_CHECK(t.dim() > 0, "slice: cannot slice a 0-d tensor");
-  const int d = wrap_dim(dim, t.dim(), "slice");
+  const int d = wrap_dim(dim, t.dim(), "slice", &t.shape());
   TG_CHECK(step > 0, "slice: step must be positive, got ", step);
   const int64_t n = t.shape()[d];
   if (start < 0) start += n;
@@ -158,7 +158,7 @@ Tensor slice_backward(const Tensor& g, const Shape& shape, int64_t dim, int64_t 
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   TG_CHECK(t.defined() && t.dim() > 0, "narrow: expected a tensor with at least one dimension");
-  const int d = wrap_dim(dim, t.dim(), "narrow");
+  const int d = wrap_dim(dim, t.dim(), "narrow", &t.shape());
   const int64_t n = t.shape()[d];
   if (start < 0) start += n;
   // length <= n - start: start + length could overflow
@@ -170,7 +170,7 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
 
 Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   TG_CHECK(t.defined() && t.dim() > 0, "select: cannot select from a 0-d tensor");
-  const int d = wrap_dim(dim, t.dim(), "select");
+  const int d = wrap_dim(dim, t.dim(), "select", &t.shape());
   const int64_t n = t.shape()[d];
   TG_CHECK(index >= -n && index < n, "select: index ", index, " is out of range for dimension ",
            d, " of size ", n);
@@ -223,7 +223,7 @@ Tensor squeeze(const Tensor& t) {
 Tensor squeeze(const Tensor& t, int64_t dim) {
   TG_CHECK(t.defined(), "squeeze: the tensor is undefined");
   if (t.dim() == 0) return t;
-  const int d = wrap_dim(dim, t.dim(), "squeeze");
+  const int d = wrap_dim(dim, t.dim(), "squeeze", &t.shape());
   if (t.shape()[d] != 1) return t;
   Shape shape = t.shape(), strides = t.strides();
   shape.erase(d);
@@ -237,7 +237,7 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
 
 Tensor unsqueeze(const Tensor& t, int64_t dim) {
   TG_CHECK(t.defined(), "unsqueeze: the tensor is undefined");
-  const int d = wrap_dim(dim, t.dim() + 1, "unsqueeze");
+  const int d = wrap_dim(dim, t.dim() + 1, "unsqueeze", &t.shape());
   Shape shape = t.shape(), strides = t.strides();
   const int64_t st = d < t.dim() ? t.strides()[d] * t.shape()[d] : 1;
   shape.insert(d, 1);
@@ -250,7 +250,7 @@ Tensor unsqueeze(const Tensor& t, int64_t dim) {
 Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
   TG_CHECK(t.defined(), "flatten: the tensor is undefined");
   if (t.dim() == 0) return t.reshape({1});
-  const int s = wrap_dim(start_dim, t.dim(), "flatten"), e = wrap_dim(end_dim, t.dim(), "flatten");
+  const int s = wrap_dim(start_dim, t.dim(), "flatten", &t.shape()), e = wrap_dim(end_dim, t.dim(), "flatten", &t.shape());
   TG_CHECK(s <= e, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
   if (s == e) return t;
   Shape shape;
@@ -264,7 +264,7 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
 
 Tensor unflatten(const Tensor& t, int64_t dim, IntArrayRef sizes) {
   TG_CHECK(t.defined(), "unflatten: the tensor is undefined");
-  const int d = wrap_dim(dim, t.dim(), "unflatten");
+  const int d = wrap_dim(dim, t.dim(), "unflatten", &t.shape());
   Shape inner = infer_shape(sizes, t.shape()[d], "unflatten");
   Shape shape;
   for (int i = 0; i < d; ++i) shape.push_back(t.shape()[i]);

@@ -28,7 +28,7 @@ Tensor Tensor::unflatten(int64_t dim, IntArrayRef sizes) const {
 }
 Tensor Tensor::movedim(int64_t source, int64_t destination) const {
   const int64_t n = dim();
-  const int s = wrap_dim(source, n, "movedim"), d = wrap_dim(destination, n, "movedim");
+  const int s = wrap_dim(source, n, "movedim", &shape()), d = wrap_dim(destination, n, "movedim", &shape());
   std::vector<int64_t> order;
   for (int64_t i = 0; i < n; ++i)
     if (i != s) order.push_back(i);
@@ -39,7 +39,7 @@ Tensor Tensor::movedim(int64_t source, int64_t destination) const {
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
   const int64_t n = dim();
   TG_CHECK(n >= 2, "diagonal: expected a tensor of at least 2 dims, got shape ", shape());
-  const int a = wrap_dim(dim1, n, "diagonal"), b = wrap_dim(dim2, n, "diagonal");
+  const int a = wrap_dim(dim1, n, "diagonal", &shape()), b = wrap_dim(dim2, n, "diagonal", &shape());
   TG_CHECK(a != b, "diagonal: dim1 and dim2 must differ, both are ", a);
   std::vector<int64_t> order;
   for (int64_t i = 0; i < n; ++i)
@@ -138,7 +138,7 @@ TensorList Tensor::chunk(int64_t chunks, int64_t dim) const {
   return tg::chunk(*this, chunks, dim);
 }
 TensorList Tensor::unbind(int64_t dim) const {
-  const int d = wrap_dim(dim, this->dim(), "unbind");
+  const int d = wrap_dim(dim, this->dim(), "unbind", &shape());
   TensorList out;
   for (int64_t i = 0; i < size(d); ++i) out.push_back(select(d, i));
   return out;

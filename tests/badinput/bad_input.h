@@ -45,10 +45,12 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 inline constexpr int64_t kHuge = int64_t{1} << 62;
 
-// Needles for a dim out of range: the message names the dim and the tensor's rank (the
-// shared dim check, wrap_dim in autograd/shape.h, reports the rank, not the sizes).
-inline std::vector<std::string> dim_out_of_range(int64_t dim, int64_t rank) {
-  return {"dim " + std::to_string(dim), "with " + std::to_string(rank) + " dimensions"};
+// Needles for a dim out of range: the message names the dim, the tensor's shape and its rank
+// (the shared dim check, wrap_dim in autograd/shape.h).
+inline std::vector<std::string> dim_out_of_range(int64_t dim, int64_t rank,
+                                                 const std::string& shape) {
+  return {"dim " + std::to_string(dim), "of shape " + shape,
+          "with " + std::to_string(rank) + " dimensions"};
 }
 
 // Calls returning something other than one tensor.
