@@ -23,6 +23,7 @@
 // Every split is fixed by the geometry, never by the thread count, so results are bitwise
 // identical for any number of threads.
 #include "ops/kernels/conv_im2col.h"
+#include "ops/kernels/fixed_tasks.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -97,29 +98,10 @@ constexpr int64_t kStreamBytes = int64_t{64} << 20;
 // Beyond this, a thread-local buffer is not worth it (conv_im2col_fits).
 constexpr int64_t kMaxScratchBytes = int64_t{64} << 20;
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using tasks::ceil_div;
+using tasks::chunk_begin;
+using tasks::run_tasks;
 
-// Chunk c of `chunks` covers [c * total / chunks, (c + 1) * total / chunks).
-int64_t chunk_begin(int64_t c, int64_t total, int64_t chunks) { return c * total / chunks; }
-
-// Runs body(t) for t in [0, tasks), in parallel when there is more than one task.
-template <class Body>
-void run_tasks(int64_t tasks, const Body& body) {
-  if (tasks == 1) {
-    body(0);
-    return;
-  }
-  // Isolation keeps a waiting thread from starting unrelated work that might lease the
-  // same thread-local buffers; results would not change, only memory use.
-  tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<int64_t>(0, tasks, 1),
-        [&](const tbb::blocked_range<int64_t>& r) {
-          for (int64_t t = r.begin(); t < r.end(); ++t) body(t);
-        },
-        tbb::simple_partitioner());
-  });
-}
 
 // The cut of `positions` output positions into `count` blocks of `size` (the last one
 // shorter), with rows * size elements near the budget.

@@ -13,6 +13,7 @@
 // block it falls in (the micro-kernel's lanes are independent), so the bits do not depend
 // on the cut or the number of threads.
 #include "ops/kernels/conv_winograd.h"
+#include "ops/kernels/fixed_tasks.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -80,28 +81,11 @@ constexpr int64_t kBlockBytes = int64_t{512} << 10;
 // Beyond this, the weights or a task's buffers are too big for scratch memory.
 constexpr int64_t kMaxScratchBytes = int64_t{64} << 20;
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using tasks::ceil_div;
+using tasks::chunk_begin;
+using tasks::run_tasks;
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
-// Part i of `parts` of n things starts at i * n / parts.
-int64_t chunk_of(int64_t i, int64_t n, int64_t parts) { return i * n / parts; }
 
-template <class Body>
-void run_tasks(int64_t tasks, const Body& body) {
-  if (tasks == 1) {
-    body(0);
-    return;
-  }
-  // Isolation keeps a waiting thread from starting unrelated work that might lease the
-  // same thread-local buffers.
-  tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<int64_t>(0, tasks, 1),
-        [&](const tbb::blocked_range<int64_t>& r) {
-          for (int64_t t = r.begin(); t < r.end(); ++t) body(t);
-        },
-        tbb::simple_partitioner());
-  });
-}
 
 struct Plan {
   int64_t C, K, H, W, OH, OW, ph, pw;
@@ -393,7 +377,7 @@ void weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* 
     const int64_t t0 = ch * chunk, t1 = std::min(p.tiles, t0 + chunk), nt = t1 - t0;
     const int64_t parts = std::min<int64_t>(kChunkParts, ceil_div(nt, lanes));
     run_tasks(parts, [&](int64_t part) {
-      const int64_t u0 = t0 + chunk_of(part, nt, parts), u1 = t0 + chunk_of(part + 1, nt, parts);
+      const int64_t u0 = t0 + chunk_begin(part, nt, parts), u1 = t0 + chunk_begin(part + 1, nt, parts);
       const int64_t seg = std::min(u1 - u0, p.tiles_w), rl = round_up(seg, lanes) + lanes;
       ScratchLease<float, RowsTag> rows_lease(25 * rl);
       float* halves = rows_lease.data();
@@ -499,8 +483,8 @@ void weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* 
 
   // gw = G^T S G per (k, c), vectorisable along c; tasks over output channels.
   run_tasks(std::min<int64_t>(K, 24), [&](int64_t part) {
-    const int64_t k0 = chunk_of(part, K, std::min<int64_t>(K, 24));
-    const int64_t k1 = chunk_of(part + 1, K, std::min<int64_t>(K, 24));
+    const int64_t k0 = chunk_begin(part, K, std::min<int64_t>(K, 24));
+    const int64_t k1 = chunk_begin(part + 1, K, std::min<int64_t>(K, 24));
     std::vector<float> z(12 * C);  // (G^T S)[a][j] for every c
     for (int64_t k = k0; k < k1; ++k) {
       const float* sk = sum + k * C;
