@@ -106,11 +106,15 @@ if [[ "$target" == all ]]; then
     { run_target "$t" "$@" || touch "$out/failed-$t"; } &
   done
   wait
-  failed=$(cd "$out" && ls failed-* 2>/dev/null | sed 's/^failed-//' | tr '\n' ' ')
-  if [[ -n "$failed" ]]; then
-    echo "fuzzing found problems in: $failed" >&2
+  # A glob, not `ls failed-*`: ls exits 2 when nothing matches, which pipefail would turn
+  # into a failure of a clean run.
+  shopt -s nullglob
+  failed=("$out"/failed-*)
+  if ((${#failed[@]} > 0)); then
+    echo "fuzzing found problems in: ${failed[*]##*/failed-}" >&2
     exit 1
   fi
+  echo "fuzz: ${#targets[@]} targets, ${seconds} s each, no findings"
 else
   build_target "$target"
   run_target "$target" "$@"

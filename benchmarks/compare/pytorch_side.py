@@ -339,6 +339,52 @@ def norm_pool_workloads(threads, reps):
         emit(f"{name} forward+backward", threads, min_seconds(fb, reps))
 
 
+def pointwise_workloads(threads, reps):
+    """The pointwise ops of the networks, on a ResNet-sized activation."""
+    torch.manual_seed(0)
+    x = torch.randn(32, 64, 56, 56, requires_grad=True)
+    r = torch.randn(32, 64, 56, 56, requires_grad=True)
+    cases = [("relu 32x64x56x56", lambda: F.relu(x)),
+             ("relu6 32x64x56x56", lambda: F.relu6(x)),
+             ("add (residual) 32x64x56x56", lambda: x + r)]
+    for name, fn in cases:
+        def fb():
+            y = fn()
+            y.backward(torch.ones_like(y))
+            x.grad = None
+            r.grad = None
+        emit(f"{name} forward+backward", threads, min_seconds(fb, reps))
+
+
+CONV_DIMS_SHAPES = [  # name, dims, n, cin, size, cout, k, pad (as workloads.h)
+    ("conv1d k3 32x64x1024 -> 64", 1, 32, 64, 1024, 64, 3, 1),
+    ("conv1d wide k15 32x64x1024 -> 64", 1, 32, 64, 1024, 64, 15, 7),
+    ("conv1d k3 32x256x256 -> 256", 1, 32, 256, 256, 256, 3, 1),
+    ("conv3d k3 8x32x16^3 -> 32", 3, 8, 32, 16, 32, 3, 1),
+    ("conv3d k3 8x64x8^3 -> 64", 3, 8, 64, 8, 64, 3, 1),
+]
+
+
+def conv_dims_workloads(threads, reps):
+    for name, dims, n, cin, size, cout, k, pad in CONV_DIMS_SHAPES:
+        torch.manual_seed(0)
+        x = torch.randn(n, cin, *([size] * dims), requires_grad=True)
+        w = torch.randn(cout, cin, *([k] * dims), requires_grad=True)
+        conv = F.conv1d if dims == 1 else F.conv3d
+        best = None
+        for mkldnn in (True, False):
+            def fb():
+                y = conv(x, w, padding=pad)
+                y.backward(torch.ones_like(y))
+                x.grad = None
+                w.grad = None
+            with torch.backends.mkldnn.flags(enabled=mkldnn):
+                t = min_seconds(fb, reps)
+            if best is None or t < best[0]:
+                best = (t, mkldnn)
+        emit(f"{name} forward+backward", threads, best[0], onednn=best[1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -357,21 +403,20 @@ def main():
     if a.profile:
         profile_network(a.profile, a.threads)
         return
-    if not a.only or "conv" in a.only.split(","):
-        conv_workloads(a.threads, a.reps)
-    if not a.only or "pool" in a.only.split(","):
-        pool_workloads(a.threads, a.reps)
-    if not a.only or "train" in a.only.split(","):
-        train_step_workloads(a.threads, a.reps)
-    if not a.only or "autograd" in a.only.split(","):
-        autograd_workload(a.threads, a.reps)
-    if not a.only or "norm" in a.only.split(","):
-        norm_pool_workloads(a.threads, a.reps)
-    if not a.only or "layers" in a.only.split(","):
-        layer_workloads(a.threads, a.reps, a.layers_file)
-    if not a.only or "networks" in a.only.split(","):
-        network_workloads(a.threads, a.reps, a.model)
+    def wanted(group):
+        return not a.only or group in a.only.split(",")
 
+    for group, run in [("conv", lambda: conv_workloads(a.threads, a.reps)),
+                       ("pool", lambda: pool_workloads(a.threads, a.reps)),
+                       ("train", lambda: train_step_workloads(a.threads, a.reps)),
+                       ("autograd", lambda: autograd_workload(a.threads, a.reps)),
+                       ("norm", lambda: norm_pool_workloads(a.threads, a.reps)),
+                       ("pointwise", lambda: pointwise_workloads(a.threads, a.reps)),
+                       ("dims", lambda: conv_dims_workloads(a.threads, a.reps)),
+                       ("layers", lambda: layer_workloads(a.threads, a.reps, a.layers_file)),
+                       ("networks", lambda: network_workloads(a.threads, a.reps, a.model))]:
+        if wanted(group):
+            run()
 
 if __name__ == "__main__":
     main()

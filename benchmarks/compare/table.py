@@ -16,16 +16,23 @@ def main():
         if r["side"] == "machine":
             machine[r["threads"]] = r
             continue
-        rows.setdefault((r["workload"], r["threads"]), {})[r["side"]] = r
-    print(f"{'workload':<60} {'thr':>3} {'tapegrad':>12} {'pytorch':>12} {'speedup':>8}")
+        if r.get("variant"):  # a variant of tapegrad's run, against the same PyTorch row
+            key = (f'{r["workload"]} [{r["variant"]}]', r["threads"])
+            rows.setdefault(key, {})["base"] = r["workload"]
+        else:
+            key = (r["workload"], r["threads"])
+        rows.setdefault(key, {})[r["side"]] = r
+    print(f"{'workload':<72} {'thr':>3} {'tapegrad':>12} {'pytorch':>12} {'speedup':>8}")
     ratios = {}
     for (workload, threads), sides in rows.items():
         tg, pt = sides.get("tapegrad"), sides.get("pytorch")
+        if "base" in sides:
+            pt = rows.get((sides["base"], threads), {}).get("pytorch")
         if not tg or not pt:
             continue
         if "peak_rss_kb" in tg:
             ratio = pt["peak_rss_kb"] / tg["peak_rss_kb"]
-            print(f"{workload:<60} {threads:>3} {tg['peak_rss_kb']/1024:>9.1f} MB "
+            print(f"{workload:<72} {threads:>3} {tg['peak_rss_kb']/1024:>9.1f} MB "
                   f"{pt['peak_rss_kb']/1024:>9.1f} MB {ratio:>7.2f}x  (less memory; run "
                   f"{tg['seconds']:.1f} s vs {pt['seconds']:.1f} s)")
             continue
@@ -38,6 +45,8 @@ def main():
             group = "network conv layers forward+backward"
         elif workload.startswith("network "):
             group = "network training steps"
+        if group and tg.get("variant"):
+            group += f' [{tg["variant"]}]'
         if group:
             ratios.setdefault((group, threads), []).append(ratio)
         extra = ""
@@ -50,7 +59,7 @@ def main():
             extra = f"  ({rate:.1f} GB/s, {100 * rate / peak['stream_gbs']:.0f}% of triad)"
         if "images_per_second" in tg:
             extra = f"  ({tg['images_per_second']:.0f} vs {pt['images_per_second']:.0f} img/s)"
-        print(f"{workload:<60} {threads:>3} {tg['seconds']*scale:>9.3f} {unit} "
+        print(f"{workload:<72} {threads:>3} {tg['seconds']*scale:>9.3f} {unit} "
               f"{pt['seconds']*scale:>9.3f} {unit} {ratio:>7.2f}x{extra}")
     for threads, m in sorted(machine.items()):
         print(f"machine, {threads} thread(s): peak FMA {m['peak_gflops']:.0f} GFLOP/s, "

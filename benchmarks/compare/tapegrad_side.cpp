@@ -39,9 +39,14 @@ double min_seconds(const std::function<void()>& fn, int reps, int warmup = 2) {
   return *std::min_element(t.begin(), t.end());
 }
 
+// --variant TEXT marks every row as a variant of tapegrad's (run, say, with another
+// convolution algorithm); the table prints such rows beside the same PyTorch time.
+std::string variant;
+
 void emit(const std::string& workload, int threads, double seconds, const std::string& extra = "") {
-  std::printf("{\"side\": \"tapegrad\", \"workload\": \"%s\", \"threads\": %d, \"seconds\": %.9g%s}\n",
-              workload.c_str(), threads, seconds, extra.c_str());
+  const std::string tag = variant.empty() ? "" : ", \"variant\": \"" + variant + "\"";
+  std::printf("{\"side\": \"tapegrad\", \"workload\": \"%s\", \"threads\": %d, \"seconds\": %.9g%s%s}\n",
+              workload.c_str(), threads, seconds, extra.c_str(), tag.c_str());
   std::fflush(stdout);
 }
 
@@ -278,6 +283,53 @@ void norm_pool_workloads(int threads, int reps) {
   }
 }
 
+// ------------------------------------------------- activations and elementwise ops
+// The pointwise ops of the networks, on a ResNet-sized activation. Each row's "bytes" is the
+// least memory traffic of forward and backward together.
+void pointwise_workloads(int threads, int reps) {
+  tg::manual_seed(0);
+  tg::Tensor x = tg::randn({32, 64, 56, 56}).requires_grad_();
+  tg::Tensor r = tg::randn({32, 64, 56, 56}).requires_grad_();
+  const double n = static_cast<double>(x.numel()) * sizeof(float);
+  struct P { std::string name; std::function<tg::Tensor()> fn; double bytes; };
+  std::vector<P> cases = {
+      // read x, write y; read dy and y, write dx
+      {"relu 32x64x56x56", [&] { return tg::relu(x); }, 5 * n},
+      {"relu6 32x64x56x56", [&] { return tg::relu6(x); }, 5 * n},
+      // read x and r, write y; read dy, write dx and dr
+      {"add (residual) 32x64x56x56", [&] { return x + r; }, 6 * n}};
+  for (const auto& c : cases) {
+    const double fb = min_seconds([&] {
+      tg::Tensor y = c.fn();
+      y.backward(tg::ones_like(y));
+      x.mutable_grad() = tg::Tensor();
+      r.mutable_grad() = tg::Tensor();
+    }, reps);
+    emit(c.name + " forward+backward", threads, fb, ", \"bytes\": " + std::to_string(c.bytes));
+  }
+}
+
+// ---------------------------------------------------- conv1d and conv3d of network sizes
+void conv_dims_workloads(int threads, int reps) {
+  for (const auto& c : compare::conv_dims_shapes()) {
+    tg::manual_seed(0);
+    std::vector<int64_t> xs = {c.n, c.cin}, ws = {c.cout, c.cin};
+    for (int d = 0; d < c.dims; ++d) {
+      xs.push_back(c.size);
+      ws.push_back(c.k);
+    }
+    tg::Tensor x = tg::randn(xs).requires_grad_();
+    tg::Tensor w = tg::randn(ws).requires_grad_();
+    const double fb = min_seconds([&] {
+      tg::Tensor y = c.dims == 1 ? tg::conv1d(x, w, {}, 1, c.pad) : tg::conv3d(x, w, {}, 1, c.pad);
+      y.backward(tg::ones_like(y));
+      x.mutable_grad() = tg::Tensor();
+      w.mutable_grad() = tg::Tensor();
+    }, reps);
+    emit(c.name + " forward+backward", threads, fb);
+  }
+}
+
 // --only takes one group or a comma-separated list; empty means every group.
 bool wanted(const std::string& only, const std::string& group) {
   if (only.empty()) return true;
@@ -302,6 +354,7 @@ int main(int argc, char** argv) {
     else if (a == "--model" && i + 1 < argc) model = argv[++i];
     else if (a == "--profile" && i + 1 < argc) profile_name = argv[++i];
     else if (a == "--layers-file" && i + 1 < argc) layers_file = argv[++i];
+    else if (a == "--variant" && i + 1 < argc) variant = argv[++i];
   }
   tg::set_num_threads(threads);
   if (!profile_name.empty()) {
@@ -313,6 +366,8 @@ int main(int argc, char** argv) {
   if (wanted(only, "train")) train_step_workloads(threads, reps, model);
   if (wanted(only, "autograd")) autograd_workload(threads, reps);
   if (wanted(only, "norm")) norm_pool_workloads(threads, reps);
+  if (wanted(only, "pointwise")) pointwise_workloads(threads, reps);
+  if (wanted(only, "dims")) conv_dims_workloads(threads, reps);
   if (wanted(only, "layers")) layer_workloads(threads, reps, layers_file);
   if (wanted(only, "networks")) network_workloads(threads, reps, model);
   return 0;

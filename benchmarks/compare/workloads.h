@@ -23,4 +23,20 @@ inline std::vector<ConvShape> conv_shapes() {
           {"H dilated", 32, 64, 56, 64, 3, 1, 2, 1, 2}};
 }
 
+// conv1d and conv3d (dims 1 or 3) with the channel counts of the networks' 3x3 layers:
+// input n x cin x size^dims, weight cout x cin x k^dims, stride 1.
+struct ConvDimsShape {
+  std::string name;
+  int dims;
+  int64_t n, cin, size, cout, k, pad;
+};
+
+inline std::vector<ConvDimsShape> conv_dims_shapes() {
+  return {{"conv1d k3 32x64x1024 -> 64", 1, 32, 64, 1024, 64, 3, 1},
+          {"conv1d wide k15 32x64x1024 -> 64", 1, 32, 64, 1024, 64, 15, 7},
+          {"conv1d k3 32x256x256 -> 256", 1, 32, 256, 256, 256, 3, 1},
+          {"conv3d k3 8x32x16^3 -> 32", 3, 8, 32, 16, 32, 3, 1},
+          {"conv3d k3 8x64x8^3 -> 64", 3, 8, 64, 8, 64, 3, 1}};
+}
+
 }  // namespace compare
