@@ -38,7 +38,8 @@ Tensor map_floating_only(const char* op, const Tensor& x, F f) {
            dtype_name(x.dtype()), " of shape ", x.shape());
   Tensor out = empty(x.shape(), x.dtype());
   TG_DISPATCH_FLOATING(x.dtype(), op, [&] {
-    detail::unary_kernel<scalar_t, scalar_t>(out, x, [&](scalar_t v) { return f(v); });
+    // f by value: its captures are then locals the loop can keep in registers.
+    detail::unary_kernel<scalar_t, scalar_t>(out, x, [f](scalar_t v) { return f(v); });
   });
   return out;
 }
@@ -259,7 +260,11 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
   const double slope = negative_slope.to_double();
   Tensor out = map_floating_only("leaky_relu", x, [slope](auto v) {
     using T = decltype(v);
-    return v > T(0) ? v : static_cast<T>(v * slope);
+    // The slope in the tensor's type, as PyTorch multiplies. The product is taken for every
+    // element, so the choice is a select: GCC (trapping math) will not move a multiply out
+    // of a branch, and the branch would mispredict on every other element.
+    const T scaled = v * static_cast<T>(slope);
+    return v > T(0) ? v : scaled;
   });
   return autograd::record("LeakyReluBackward", out, {x}, {x},
       [slope](const Ctx& c, const TensorList& g) -> TensorList {
@@ -267,20 +272,43 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
       });
 }
 
+namespace {
+
+// lo < v < hi, elementwise, in one pass (hardtanh's backward mask).
+Tensor strictly_inside(const Tensor& v, double lo, double hi) {
+  Tensor mask = empty(v.shape(), kBool);
+  TG_DISPATCH_FLOATING(v.dtype(), "hardtanh_backward", [&] {
+    const scalar_t l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
+    // `&`, not `&&`: no branch to mispredict on every other element.
+    detail::unary_kernel<bool, scalar_t>(mask, v, [l, h](scalar_t e) { return (l < e) & (e < h); });
+  });
+  return mask;
+}
+
+}  // namespace
+
 Tensor hardtanh(const Tensor& x, Scalar min_val, Scalar max_val) {
+  autograd::profiler::OpScope profile_scope("hardtanh", {&x});
   const double lo = min_val.to_double(), hi = max_val.to_double();
   TG_CHECK(lo <= hi, "hardtanh: min_val (", lo, ") must not be greater than max_val (", hi, ")");
-  Tensor out = map_floating_only("hardtanh", x, [lo, hi](auto v) {
-    using T = decltype(v);
-    if (v != v) return v;  // NaN stays NaN
-    return v < T(lo) ? T(lo) : (v > T(hi) ? T(hi) : v);
+  check_defined("hardtanh", x);
+  TG_CHECK(x.is_floating_point(), "hardtanh: expected a floating tensor (float32 or float64), got ",
+           dtype_name(x.dtype()), " of shape ", x.shape());
+  Tensor out = empty(x.shape(), x.dtype());
+  TG_DISPATCH_FLOATING(x.dtype(), "hardtanh", [&] {
+    // The bounds in the tensor's type, outside the loop; written as two selects without a
+    // NaN test so that the loop vectorises (NaN compares false and passes through both).
+    const scalar_t l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
+    detail::unary_kernel<scalar_t, scalar_t>(out, x, [l, h](scalar_t v) {
+      const scalar_t r = v < l ? l : v;
+      return r > h ? h : r;
+    });
   });
   // The slope is 1 strictly inside (lo, hi) and 0 elsewhere, boundaries included (PyTorch's
   // hardtanh_backward); the mask is a constant, so the vjp is linear in g and differentiable.
   return autograd::record("HardtanhBackward", out, {x}, {x},
       [lo, hi](const Ctx& c, const TensorList& g) -> TensorList {
-        Tensor v = c.saved(0);
-        return {where(gt(v, lo) && lt(v, hi), g[0], zero_like_scalar(g[0]))};
+        return {where(strictly_inside(c.saved(0), lo, hi), g[0], zero_like_scalar(g[0]))};
       });
 }
 

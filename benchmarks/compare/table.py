@@ -39,8 +39,10 @@ def main():
         unit, scale = ("us", 1e6) if tg["seconds"] < 1e-3 else ("ms", 1e3)
         ratio = pt["seconds"] / tg["seconds"]
         group = None
-        if workload.startswith("conv") and workload.endswith("forward+backward"):
+        if workload.startswith("conv ") and workload.endswith("forward+backward"):
             group = "conv A-H forward+backward"
+        elif workload.startswith(("conv1d", "conv3d")):
+            group = "conv1d/conv3d forward+backward"
         elif workload.startswith("layer "):
             group = "network conv layers forward+backward"
         elif workload.startswith("network "):

@@ -186,6 +186,40 @@ TEST(ActivationOps, GeluMatchesDefinition) {
   }
 }
 
+// PyTorch multiplies a float32 input by the slope cast to float32; multiplying in double and
+// rounding once differs in the last bit for some inputs (it did here, for 0.1).
+TEST(ActivationOps, LeakyReluMultipliesInTheTensorsType) {
+  manual_seed(3);
+  Tensor x = -rand({4096}, kFloat32) * 100.0;
+  std::vector<float> got = leaky_relu(x, 0.1).to_vector<float>();
+  std::vector<float> v = x.to_vector<float>();
+  const float slope = 0.1f;
+  int differs_in_double = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    ASSERT_EQ(got[i], v[i] * slope) << "at " << v[i];
+    differs_in_double += static_cast<float>(v[i] * 0.1) != v[i] * slope;
+  }
+  EXPECT_GT(differs_in_double, 0);  // the check above can tell the two apart
+}
+
+// hardtanh/relu6: NaN passes through; the slope is 0 at and beyond the bounds, 1 inside.
+TEST(ActivationOps, Relu6ValuesAndMaskAtTheBounds) {
+  for (DType dtype : {kFloat32, kFloat64}) {
+    Tensor x = tensor({-1.0, 0.0, 3.0, 6.0, 7.0, NAN}, dtype).requires_grad_();
+    Tensor y = relu6(x);
+    std::vector<double> out = y.to(kFloat64).to_vector<double>();
+    EXPECT_EQ(out[0], 0.0);
+    EXPECT_EQ(out[1], 0.0);
+    EXPECT_EQ(out[2], 3.0);
+    EXPECT_EQ(out[3], 6.0);
+    EXPECT_EQ(out[4], 6.0);
+    EXPECT_TRUE(std::isnan(out[5]));
+    y.backward(full({6}, 2.0, dtype));
+    EXPECT_EQ(x.grad().to(kFloat64).to_vector<double>(),
+              (std::vector<double>{0, 0, 2, 0, 0, 0}));
+  }
+}
+
 // Large enough that every kernel (elementwise and softmax) runs in parallel.
 TEST(ActivationOps, SameBitsForOneAndTwoThreads) {
   auto run = [](int threads) {
@@ -193,7 +227,7 @@ TEST(ActivationOps, SameBitsForOneAndTwoThreads) {
     manual_seed(11);
     Tensor x = (randn({512, 1024}) * 3.0).requires_grad_();
     Tensor x4 = randn({8, 64, 32, 32}).requires_grad_();
-    TensorList outs = {relu(x), gelu(x), gelu(x, "tanh"), silu(x), softplus(x), elu(x),
+    TensorList outs = {relu(x), relu6(x), leaky_relu(x, 0.1), gelu(x), gelu(x, "tanh"), silu(x), softplus(x), elu(x),
                        softmax(x, 1), softmax(x, 0), log_softmax(x, 1), softmax(x4, 1),
                        log_softmax(x4, 1)};
     Tensor total = zeros({});
