@@ -322,6 +322,36 @@ def layer_workloads(threads, reps, path):
              best[0], onednn=best[1])
 
 
+def layer_pass_workloads(threads, reps, path):
+    """The forward, input gradient and weight gradient of each (non-transposed) layer on
+    their own, through aten's convolution_backward (what autograd calls)."""
+    for net, n, cin, hw, cout, k, s, p, g, t in read_conv_layers(path):
+        if t:
+            continue
+        torch.manual_seed(0)
+        x = torch.randn(n, cin, hw, hw)
+        w = torch.randn(cout, cin // g, k, k)
+        gy = torch.ones_like(F.conv2d(x, w, stride=s, padding=p, groups=g))
+
+        def backward(mask):
+            return lambda: torch.ops.aten.convolution_backward(
+                gy, x, w, None, [s, s], [p, p], [1, 1], False, [0, 0], g, mask)
+
+        passes = [("forward", lambda: F.conv2d(x, w, stride=s, padding=p, groups=g)),
+                  ("input grad", backward([True, False, False])),
+                  ("weight grad", backward([False, True, False]))]
+        name = layer_name(net, n, cin, hw, cout, k, s, p, g, t)
+        with torch.no_grad():
+            for pass_name, fn in passes:
+                best = None
+                for mkldnn in (True, False):
+                    with torch.backends.mkldnn.flags(enabled=mkldnn):
+                        tm = min_seconds(fn, reps)
+                    if best is None or tm < best[0]:
+                        best = (tm, mkldnn)
+                emit(f"{name} pass: {pass_name}", threads, best[0], onednn=best[1])
+
+
 def norm_pool_workloads(threads, reps):
     torch.manual_seed(0)
     x = torch.randn(32, 64, 56, 56, requires_grad=True)
@@ -417,6 +447,9 @@ def main():
                        ("networks", lambda: network_workloads(a.threads, a.reps, a.model))]:
         if wanted(group):
             run()
+    # Not in the default run: --only passes (with --layers-file to pick layers).
+    if a.only and "passes" in a.only.split(","):
+        layer_pass_workloads(a.threads, a.reps, a.layers_file)
 
 if __name__ == "__main__":
     main()

@@ -43,7 +43,7 @@ def main():
             group = "conv A-H forward+backward"
         elif workload.startswith(("conv1d", "conv3d")):
             group = "conv1d/conv3d forward+backward"
-        elif workload.startswith("layer "):
+        elif workload.startswith("layer ") and workload.endswith("forward+backward"):
             group = "network conv layers forward+backward"
         elif workload.startswith("network "):
             group = "network training steps"

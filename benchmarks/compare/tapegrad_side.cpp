@@ -256,6 +256,33 @@ void layer_workloads(int threads, int reps, const std::string& path) {
   }
 }
 
+// The three passes of each (non-transposed) layer on their own: the forward, the input
+// gradient and the weight gradient, as the backward of a layer computes them.
+void layer_pass_workloads(int threads, int reps, const std::string& path) {
+  tg::NoGradGuard no_grad;
+  for (const Layer& l : read_layers(path)) {
+    if (l.transposed) continue;
+    tg::manual_seed(0);
+    tg::Tensor x = tg::randn({l.n, l.cin, l.hw, l.hw});
+    tg::Tensor w = tg::randn({l.cout, l.cin / l.groups, l.k, l.k});
+    const std::vector<int64_t> stride = {l.stride, l.stride}, pad = {l.pad, l.pad};
+    const std::vector<int64_t> dilation = {1, 1};
+    tg::Tensor gy = tg::ones_like(tg::conv2d(x, w, {}, stride, pad, dilation, l.groups));
+    const double fwd = min_seconds([&] {
+      tg::Tensor y = tg::conv2d(x, w, {}, stride, pad, dilation, l.groups);
+    }, reps);
+    const double gin = min_seconds([&] {
+      tg::Tensor gx = tg::conv_backward_input(gy, w, x.sizes(), stride, pad, dilation, l.groups);
+    }, reps);
+    const double gw = min_seconds([&] {
+      tg::Tensor g = tg::conv_backward_weight(x, gy, w.sizes(), stride, pad, dilation, l.groups);
+    }, reps);
+    emit(layer_name(l) + " pass: forward", threads, fwd);
+    emit(layer_name(l) + " pass: input grad", threads, gin);
+    emit(layer_name(l) + " pass: weight grad", threads, gw);
+  }
+}
+
 // ---------------------------------------------------------------- pooling and batch norm
 void norm_pool_workloads(int threads, int reps) {
   namespace F = tg::nn::functional;
@@ -370,5 +397,7 @@ int main(int argc, char** argv) {
   if (wanted(only, "dims")) conv_dims_workloads(threads, reps);
   if (wanted(only, "layers")) layer_workloads(threads, reps, layers_file);
   if (wanted(only, "networks")) network_workloads(threads, reps, model);
+  // Not in the default run: --only passes (with --layers-file to pick layers).
+  if (!only.empty() && wanted(only, "passes")) layer_pass_workloads(threads, reps, layers_file);
   return 0;
 }
