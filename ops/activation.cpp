@@ -203,36 +203,57 @@ Tensor softmax_forward(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 namespace {
 
-// relu's backward, g where out > 0 and 0 elsewhere (PyTorch's threshold_backward), as one
-// branch-free pass when both are dense and of one type (where(out > 0, g, 0) costs a bool
-// tensor and two passes). Linear in g, so its own vjp is itself; out only selects.
+// The backward of relu and hardtanh: g where lo < v < hi and 0 elsewhere (PyTorch's
+// threshold_backward and hardtanh_backward), as one branch-free pass when both are dense
+// and of one type (where(mask, g, 0) costs a bool tensor and two passes). Linear in g, so
+// its own vjp is itself; v only selects.
+// With no upper bound (relu), v = +inf passes g, as in PyTorch; hardtanh's upper bound is
+// strict even when it is +inf.
 template <class T>
-void relu_mask_run(T* __restrict o, const T* __restrict g, const T* __restrict y, int64_t n) {
+void window_mask_run(T* __restrict o, const T* __restrict g, const T* __restrict v, int64_t n,
+                     T lo, T hi, bool upper) {
+  if (!upper) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T gv = g[i];
+      o[i] = lo < v[i] ? gv : T(0);
+    }
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const T gv = g[i];
-    o[i] = y[i] > T(0) ? gv : T(0);
+    o[i] = (lo < v[i]) & (v[i] < hi) ? gv : T(0);
   }
 }
 
-Tensor relu_backward(const Tensor& grad, const Tensor& out) {
-  autograd::profiler::OpScope profile_scope("threshold_backward", {&grad, &out});
-  if (!(grad.is_contiguous() && out.is_contiguous() && grad.shape() == out.shape() &&
-        grad.dtype() == out.dtype() && grad.is_floating_point())) {
-    return where(gt(out, 0), grad, zero_like_scalar(grad));
+// `name` is the op's name, `node` its autograd node's (both string literals); hi is ignored
+// when !upper.
+Tensor window_backward(const char* name, const char* node, const Tensor& grad, const Tensor& v,
+                       double lo, double hi, bool upper) {
+  autograd::profiler::OpScope profile_scope(name, {&grad, &v});
+  if (!(grad.is_contiguous() && v.is_contiguous() && grad.shape() == v.shape() &&
+        grad.dtype() == v.dtype() && grad.is_floating_point())) {
+    Tensor mask = upper ? gt(v, lo) && lt(v, hi) : gt(v, lo);
+    return where(mask, grad, zero_like_scalar(grad));
   }
   Tensor result = empty(grad.shape(), grad.dtype());
-  TG_DISPATCH_FLOATING(grad.dtype(), "relu_backward", [&] {
+  TG_DISPATCH_FLOATING(grad.dtype(), name, [&] {
     scalar_t* o = result.data_ptr<scalar_t>();
     const scalar_t* g = grad.data_ptr<scalar_t>();
-    const scalar_t* y = out.data_ptr<scalar_t>();
+    const scalar_t* w = v.data_ptr<scalar_t>();
+    const auto l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
     detail::parallel_chunks(grad.numel(), int64_t{1} << 16, [&](int64_t b, int64_t e) {
-      relu_mask_run(o + b, g + b, y + b, e - b);
+      window_mask_run(o + b, g + b, w + b, e - b, l, h, upper);
     });
   });
-  return autograd::record("ReluBackwardBackward", result, {grad}, {out},
-      [](const Ctx& c, const TensorList& g) -> TensorList {
-        return {relu_backward(g[0], c.saved(0))};
+  return autograd::record(node, result, {grad}, {v},
+      [name, node, lo, hi, upper](const Ctx& c, const TensorList& g) -> TensorList {
+        return {window_backward(name, node, g[0], c.saved(0), lo, hi, upper)};
       });
+}
+
+// relu's backward from its output: g where out > 0.
+Tensor relu_backward(const Tensor& grad, const Tensor& out) {
+  return window_backward("threshold_backward", "ReluBackwardBackward", grad, out, 0.0, 0.0, false);
 }
 
 }  // namespace
@@ -272,21 +293,6 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
       });
 }
 
-namespace {
-
-// lo < v < hi, elementwise, in one pass (hardtanh's backward mask).
-Tensor strictly_inside(const Tensor& v, double lo, double hi) {
-  Tensor mask = empty(v.shape(), kBool);
-  TG_DISPATCH_FLOATING(v.dtype(), "hardtanh_backward", [&] {
-    const scalar_t l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
-    // `&`, not `&&`: no branch to mispredict on every other element.
-    detail::unary_kernel<bool, scalar_t>(mask, v, [l, h](scalar_t e) { return (l < e) & (e < h); });
-  });
-  return mask;
-}
-
-}  // namespace
-
 Tensor hardtanh(const Tensor& x, Scalar min_val, Scalar max_val) {
   autograd::profiler::OpScope profile_scope("hardtanh", {&x});
   const double lo = min_val.to_double(), hi = max_val.to_double();
@@ -308,7 +314,8 @@ Tensor hardtanh(const Tensor& x, Scalar min_val, Scalar max_val) {
   // hardtanh_backward); the mask is a constant, so the vjp is linear in g and differentiable.
   return autograd::record("HardtanhBackward", out, {x}, {x},
       [lo, hi](const Ctx& c, const TensorList& g) -> TensorList {
-        return {where(strictly_inside(c.saved(0), lo, hi), g[0], zero_like_scalar(g[0]))};
+        return {window_backward("hardtanh_backward", "HardtanhBackwardBackward", g[0], c.saved(0),
+                                lo, hi, true)};
       });
 }
 

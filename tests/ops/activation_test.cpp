@@ -220,6 +220,20 @@ TEST(ActivationOps, Relu6ValuesAndMaskAtTheBounds) {
   }
 }
 
+// The one-pass backward masks: relu passes g at +inf (no upper bound), hardtanh's upper
+// bound is strict even at +inf; double backward goes through the same mask.
+TEST(ActivationOps, BackwardMasksAtInfinityAndSecondOrder) {
+  Tensor x = tensor({-INFINITY, -2.0, 0.5, 3.0, INFINITY}, kFloat64).requires_grad_();
+  TensorList g = autograd::grad({relu(x).sum()}, {x});
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{0, 0, 1, 1, 1}));
+  g = autograd::grad({hardtanh(x, -1.0, INFINITY).sum()}, {x});
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{0, 0, 1, 1, 0}));
+  Tensor y = tensor({-1.5, -0.25, 0.3, 0.7, 1.9, 5.5, 6.5}, kFloat64).requires_grad_();
+  auto f = [](const TensorList& in) { return TensorList{relu6(in[0] * 4.0) * in[0]}; };
+  EXPECT_TRUE(gradcheck(f, {y}));
+  EXPECT_TRUE(gradgradcheck(f, {y}));
+}
+
 // Large enough that every kernel (elementwise and softmax) runs in parallel.
 TEST(ActivationOps, SameBitsForOneAndTwoThreads) {
   auto run = [](int threads) {
