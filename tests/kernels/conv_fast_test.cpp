@@ -455,6 +455,44 @@ TEST(ConvFast, WeightGradientAcrossSmallImages) {
   expect_same_bits_for_1_2_3_threads<double>(Path::im2col, geometries[1]);
 }
 
+// Depthwise planes with narrow output rows (a MobileNet's late layers) run as one flat row
+// per plane (ops/kernels/conv_depthwise.cpp): rows from 1 to 20 wide, every stride,
+// dilation and padding the layouts treat differently, non-square kernels, asymmetric
+// padding, channel multiplier 1 and 2, against the reference in float and double.
+TEST(ConvFast, DepthwiseFlatPlanes) {
+  uint32_t seed = 2100;
+  int checked = 0;
+  for (int64_t size = 1; size <= 20; ++size) {
+    for (int64_t stride = 1; stride <= 3; ++stride) {
+      for (int64_t dilation = 1; dilation <= 2; ++dilation) {
+        for (int64_t pad = 0; pad <= 2; ++pad) {
+          const int64_t mult = 1 + seed % 2;
+          const int64_t kh = 1 + seed % 3, kw = 1 + (seed / 3) % 4;
+          const ConvGeometry g = make_geometry(
+              2, 3, 3 * mult, 3, {1, size + seed % 3, size}, {1, kh, kw}, {1, stride, stride},
+              {0, pad, pad}, {0, pad, (pad + 1) % 3}, {1, dilation, dilation});
+          ++seed;
+          if (g.out[1] < 1 || g.out[2] < 1) continue;
+          ++checked;
+          expect_matches_reference<double>(Path::depthwise, g, seed % 2 == 0, seed);
+          expect_matches_reference<float>(Path::depthwise, g, seed % 2 == 1, seed);
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 250);
+  // Enough planes and channels for several tasks, so the thread counts split them apart.
+  const ConvGeometry parallel[] = {
+      conv2d(4, 160, 7, 160, 3, 1, 1, 160),   // 7x7, multiplier 1
+      conv2d(3, 96, 14, 192, 3, 2, 1, 96),    // 14x14 stride 2 to 7x7, multiplier 2
+      conv2d(2, 64, 19, 64, 5, 3, 2, 64, 2),  // stride 3, dilation 2
+  };
+  for (const ConvGeometry& g : parallel) {
+    expect_same_bits_for_1_2_3_threads<float>(Path::depthwise, g);
+    expect_same_bits_for_1_2_3_threads<double>(Path::depthwise, g);
+  }
+}
+
 // ----------------------------------------------------------------- arguments
 
 TEST(ConvFast, EmptyBatch) {
