@@ -9,7 +9,9 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,35 @@ void for_each_plane_range(int64_t count, int64_t work_each, const Body& body) {
   });
 }
 
+// Copies n elements, short runs as fixed-size blocks, the last one overlapping the one
+// before: the rows of small planes are a few elements long, too short to pay for a call to
+// memmove.
+template <class T>
+void copy_short(const T* src, int64_t n, T* dst) {
+  if (n > 32) {
+    std::copy(src, src + n, dst);
+    return;
+  }
+  auto block = [&](int64_t at, auto size) {
+    std::memcpy(dst + at, src + at, decltype(size)::value * sizeof(T));
+  };
+  using Eight = std::integral_constant<int64_t, 8>;
+  using Four = std::integral_constant<int64_t, 4>;
+  using Two = std::integral_constant<int64_t, 2>;
+  if (n >= 8) {
+    for (int64_t j = 0; j + 8 <= n; j += 8) block(j, Eight());
+    if (n % 8) block(n - 8, Eight());
+  } else if (n >= 4) {
+    block(0, Four());
+    block(n - 4, Four());
+  } else if (n >= 2) {
+    block(0, Two());
+    block(n - 2, Two());
+  } else if (n == 1) {
+    dst[0] = src[0];
+  }
+}
+
 // count elements copied from src (every src_step-th) to dst (every dst_step-th), offsets
 // relative to a plane and its buffer.
 struct CopyRun {
@@ -84,7 +115,7 @@ void copy_runs(const std::vector<CopyRun>& runs, const T* src, T* dst) {
     const T* s = src + r.src;
     T* d = dst + r.dst;
     if (r.dst_step == 1 && r.src_step == 1) {
-      std::copy(s, s + r.count, d);
+      copy_short(s, r.count, d);
     } else {
       for (int64_t j = 0; j < r.count; ++j) d[j * r.dst_step] = s[j * r.src_step];
     }
@@ -271,7 +302,7 @@ TapPass<T> input_taps(const ConvGeometry& g, const PaddedInput& l, const T* buf,
 template <class T>
 void compact_rows(const T* src, int64_t src_row, int64_t rows, int64_t width, T* dst) {
   for (int64_t r = 0; r < rows; ++r)
-    std::copy(src + r * src_row, src + r * src_row + width, dst + r * width);
+    copy_short(src + r * src_row, width, dst + r * width);
 }
 
 // The output gradient spread out by the stride and padded so that the input gradient is a
@@ -539,7 +570,7 @@ void conv_backward_weight_depthwise(const ConvGeometry& g, const T* x, const T* 
           // Only the wanted columns change; the zeros between them stay from the fill above.
           const T* src = gy + (n * g.out_channels + co) * P;
           for (int64_t r = 0; r < rows; ++r)
-            std::copy(src + r * OW, src + (r + 1) * OW, gy_rows.data() + r * row_len);
+            copy_short(src + r * OW, OW, gy_rows.data() + r * row_len);
           kernels.tap_dots(pass, gy_rows.data(), row_len, sums.data() + m * taps);
         }
       }
