@@ -137,24 +137,30 @@ bool use_flat_plane(const ConvGeometry& g, int64_t width) {
 }
 
 // The padded input plane: rows (d, h) of the padded input that some tap reads, each split
-// by stride phase along the width: padded column c sits at (c % sw) * phase_len + c / sw.
+// by stride phase along the width: padded column c of the row in slot s sits at
+// s * row_len + (c % sw) * phase_step + c / sw.
 //
-// Row mode: row h of the padded input in slot h, rows rounded up to whole vectors, one
-// output row per pass row. Flat mode: rows exactly as long as the reads need and grouped
-// by stride phase along the height too (row h in slot (h % sh) * slots_per_phase + h / sh),
-// so that output row oh + 1 reads, for every tap, the slot after the one row oh reads.
-// The plane is then one output row of flat_width elements, output (oh, ow) at
-// oh * row_len + ow; the columns ow >= out[2] in between are computed and thrown away.
+// Row mode: row h of the padded input in slot h, each row its sw phases one after another
+// (phase_step = phase_len, row_len = sw * phase_len), phases rounded up to whole vectors;
+// one output row per pass row. Flat mode: phases exactly as long as the reads need, rows
+// grouped by stride phase along the height too (row h in slot
+// (h % sh) * slots_per_phase + h / sh), so that output row oh + 1 reads, for every tap, the
+// slot after the one row oh reads; and each width phase of all rows together
+// (row_len = phase_len, phase_step = slots * phase_len), so that consecutive slots of a
+// phase are contiguous. The plane is then one output row of flat_width elements, output
+// (oh, ow) at oh * row_len + ow; the columns ow >= out[2] in between are computed and
+// thrown away.
 struct PaddedInput {
   bool flat;
   int64_t rows_d, rows_h;  // padded rows some tap reads
   int64_t row_phases, slots_per_phase;
-  int64_t phase_len, row_len;
+  int64_t phase_len, phase_step, row_len;
   int64_t flat_width;
-  int64_t tail;  // zeros after the last slot, which flat reads run into
+  int64_t body;  // elements holding the slots
+  int64_t tail;  // zeros after them, which flat reads run into
   int64_t slots() const { return row_phases * slots_per_phase; }
   int64_t slot(int64_t h) const { return h % row_phases * slots_per_phase + h / row_phases; }
-  int64_t size() const { return rows_d * slots() * row_len + tail; }
+  int64_t size() const { return body + tail; }
 };
 
 // Offset of tap (kd, kh, kw) in the padded input buffer: the first element output (0, 0, 0)
@@ -163,7 +169,7 @@ int64_t tap_offset(const ConvGeometry& g, const PaddedInput& l, int64_t kd, int6
                    int64_t kw) {
   const int64_t c = kw * g.dilation[2];
   return (kd * g.dilation[0] * l.slots() + l.slot(kh * g.dilation[1])) * l.row_len +
-         c % g.stride[2] * l.phase_len + c / g.stride[2];
+         c % g.stride[2] * l.phase_step + c / g.stride[2];
 }
 
 template <class T>
@@ -178,7 +184,9 @@ PaddedInput padded_input_layout(const ConvGeometry& g) {
     l.slots_per_phase = l.rows_h;
     // Reads reach column round_up(out) - 1 + the largest tap shift within a phase.
     l.phase_len = round_up(g.out[2], kRowMultiple<T>) + shift_w;
+    l.phase_step = l.phase_len;
     l.row_len = g.stride[2] * l.phase_len;
+    l.body = l.rows_d * l.slots() * l.row_len;
     l.flat_width = 0;
     l.tail = 0;
     return l;
@@ -186,18 +194,20 @@ PaddedInput padded_input_layout(const ConvGeometry& g) {
   l.row_phases = g.stride[1];
   l.slots_per_phase = g.out[1] + (g.kernel[1] - 1) * g.dilation[1] / g.stride[1];
   l.phase_len = g.out[2] + shift_w;
-  l.row_len = g.stride[2] * l.phase_len;
+  l.row_len = l.phase_len;
+  l.phase_step = l.slots() * l.phase_len;
+  l.body = g.stride[2] * l.phase_step;
   l.flat_width = (g.out[1] - 1) * l.row_len + g.out[2];
   // The weight gradient reads round_up(flat_width) elements through every tap.
   int64_t end = 0;
   for (int64_t kh = 0; kh < g.kernel[1]; ++kh)
     for (int64_t kw = 0; kw < g.kernel[2]; ++kw)
       end = std::max(end, tap_offset(g, l, 0, kh, kw) + round_up(l.flat_width, kRowMultiple<T>));
-  l.tail = std::max<int64_t>(0, end - l.slots() * l.row_len);
+  l.tail = std::max<int64_t>(0, end - l.body);
   return l;
 }
 
-// Padded row h of input row `src` (nullptr: a row of padding), split by width phase.
+// Row mode: one padded row from input row `src` (nullptr: a row of padding), split by width phase.
 template <class T>
 void fill_padded_row(const ConvGeometry& g, const PaddedInput& l, const T* src, T* row) {
   if (!src) {
@@ -221,21 +231,19 @@ void fill_padded_row(const ConvGeometry& g, const PaddedInput& l, const T* src, 
   }
 }
 
+// Row mode: the whole padded plane, padding included (slot h holds padded row h).
 template <class T>
 void fill_padded_input(const ConvGeometry& g, const PaddedInput& l, const T* x, T* buf) {
   const int64_t ID = g.in[0], IH = g.in[1], IW = g.in[2];
   for (int64_t dp = 0; dp < l.rows_d; ++dp) {
     const int64_t id = dp - g.pad[0];
-    for (int64_t s = 0; s < l.slots(); ++s) {
-      // The padded row in slot s; flat mode has slots no tap reads, left zero.
-      const int64_t hp = s % l.slots_per_phase * l.row_phases + s / l.slots_per_phase;
+    for (int64_t hp = 0; hp < l.rows_h; ++hp) {
       const int64_t ih = hp - g.pad[1];
-      const bool inside = hp < l.rows_h && id >= 0 && id < ID && ih >= 0 && ih < IH;
+      const bool inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
       fill_padded_row(g, l, inside ? x + (id * IH + ih) * IW : nullptr,
-                      buf + (dp * l.slots() + s) * l.row_len);
+                      buf + (dp * l.rows_h + hp) * l.row_len);
     }
   }
-  std::fill(buf + l.size() - l.tail, buf + l.size(), T(0));
 }
 
 // The input elements of a flat-mode padded plane (2-d: one depth), as copy runs.
@@ -251,7 +259,7 @@ std::vector<CopyRun> padded_input_runs(const ConvGeometry& g, const PaddedInput&
       const int64_t j_lo = pw > r ? (pw - r + sw - 1) / sw : 0;
       const int64_t j_hi = std::min(l.phase_len, (IW - 1 - r + pw) / sw + 1);
       if (IW - 1 - r + pw < 0 || j_hi <= j_lo) continue;
-      runs.push_back({s * l.row_len + r * l.phase_len + j_lo, ih * IW + j_lo * sw + r - pw,
+      runs.push_back({s * l.row_len + r * l.phase_step + j_lo, ih * IW + j_lo * sw + r - pw,
                       j_hi - j_lo, 1, sw});
     }
   }
@@ -382,7 +390,8 @@ std::vector<CopyRun> spread_gradient_runs(const ConvGeometry& g, const SpreadGra
   for (int64_t oh = 0; oh < g.out[1]; ++oh) {
     const int64_t jh = oh * g.stride[1] + l.lead[1];
     if (jh < 0 || jh >= l.rows_h) continue;
-    runs.push_back({jh * l.row_len + ow_lo * sw + l.lead[2], oh * OW + ow_lo, ow_hi - ow_lo, sw, 1});
+    runs.push_back(
+        {jh * l.row_len + ow_lo * sw + l.lead[2], oh * OW + ow_lo, ow_hi - ow_lo, sw, 1});
   }
   return runs;
 }
