@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ops/kernels/conv_depthwise_simd.h"
