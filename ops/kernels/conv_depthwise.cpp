@@ -560,6 +560,16 @@ void conv_backward_weight_depthwise(const ConvGeometry& g, const T* x, const T* 
   const int64_t gy_size = layout.flat ? round_up(layout.flat_width, kRowMultiple<T>)
                                       : rows * row_len;
 
+  // All-ones bits at the columns of gy_rows that hold a real output, zero bits elsewhere
+  // (the same for every row in row mode).
+  std::vector<T> keep(static_cast<size_t>(layout.flat ? gy_size : row_len), T(0));
+  {
+    T ones;
+    std::memset(&ones, 0xff, sizeof ones);
+    for (int64_t r = 0; r < (layout.flat ? rows : 1); ++r)
+      std::fill(keep.begin() + r * row_len, keep.begin() + r * row_len + OW, ones);
+  }
+
   // One task per input channel: it owns the mult kernels of that channel.
   for_each_plane_range(channels, g.batch * mult * P * taps, [&](int64_t begin, int64_t end) {
     ScratchLease<T, PlaneTag> buf(layout.size());
@@ -580,7 +590,7 @@ void conv_backward_weight_depthwise(const ConvGeometry& g, const T* x, const T* 
           const T* src = gy + (n * g.out_channels + co) * P;
           for (int64_t r = 0; r < rows; ++r)
             copy_short(src + r * OW, OW, gy_rows.data() + r * row_len);
-          kernels.tap_dots(pass, gy_rows.data(), row_len, sums.data() + m * taps);
+          kernels.tap_dots(pass, gy_rows.data(), row_len, keep.data(), sums.data() + m * taps);
         }
       }
       for (int64_t i = 0; i < mult * taps; ++i)

@@ -29,10 +29,12 @@ struct KernelSet {
   // rows of out are out_row apart.
   void (*tap_sums)(const TapPass<T>& p, const T* w, T init, bool accumulate, T* out,
                    int64_t out_row);
-  // acc[t] += sum over rows and j < width of a[row][j] * tap_t[j]; width is a multiple of
-  // 64 bytes, rows of a are a_row apart. Each plane's sum is formed in T, then added in
-  // double.
-  void (*tap_dots)(const TapPass<T>& p, const T* a, int64_t a_row, double* acc);
+  // acc[t] += sum over rows and j < width of a[row][j] * (tap_t[j] & keep[j]); width is a
+  // multiple of 64 bytes, rows of a are a_row apart. keep[j] is all-ones bits where column j
+  // is a real output and zero bits elsewhere: a thrown-away column then adds 0 * 0, never
+  // 0 * (an inf or NaN of the input that this tap does not read), which would poison the
+  // sum. Each plane's sum is formed in T, then added in double.
+  void (*tap_dots)(const TapPass<T>& p, const T* a, int64_t a_row, const T* keep, double* acc);
 };
 
 struct Kernels {
@@ -125,7 +127,7 @@ void tap_sums(const TapPass<T>& p, const T* w, T init, bool accumulate, T* out, 
 }
 
 template <class Arch, class T>
-void tap_dots(const TapPass<T>& p, const T* a, int64_t a_row, double* acc) {
+void tap_dots(const TapPass<T>& p, const T* a, int64_t a_row, const T* keep, double* acc) {
   using V = Vec<Arch, T>;
   constexpr int64_t lanes = V::size;
   for (int64_t t = 0; t < p.ntaps; ++t) {
@@ -136,16 +138,18 @@ void tap_dots(const TapPass<T>& p, const T* a, int64_t a_row, double* acc) {
         const T* ar = a + (r * p.rows_h + q) * a_row;
         const T* src = p.taps[t] + r * p.step_d + q * p.step_h;
         int64_t j = 0;
+        // The tap's input at column j, zero where column j is thrown away.
+        auto kept = [&](int64_t j) {
+          return xsimd::bitwise_and(V::load_unaligned(src + j), V::load_unaligned(keep + j));
+        };
         for (; j + 4 * lanes <= p.width; j += 4 * lanes) {
           const T* a0 = ar + j;
-          const T* b0 = src + j;
-          s0 = xsimd::fma(V::load_unaligned(a0), V::load_unaligned(b0), s0);
-          s1 = xsimd::fma(V::load_unaligned(a0 + lanes), V::load_unaligned(b0 + lanes), s1);
-          s2 = xsimd::fma(V::load_unaligned(a0 + 2 * lanes), V::load_unaligned(b0 + 2 * lanes), s2);
-          s3 = xsimd::fma(V::load_unaligned(a0 + 3 * lanes), V::load_unaligned(b0 + 3 * lanes), s3);
+          s0 = xsimd::fma(V::load_unaligned(a0), kept(j), s0);
+          s1 = xsimd::fma(V::load_unaligned(a0 + lanes), kept(j + lanes), s1);
+          s2 = xsimd::fma(V::load_unaligned(a0 + 2 * lanes), kept(j + 2 * lanes), s2);
+          s3 = xsimd::fma(V::load_unaligned(a0 + 3 * lanes), kept(j + 3 * lanes), s3);
         }
-        for (; j < p.width; j += lanes)
-          s0 = xsimd::fma(V::load_unaligned(ar + j), V::load_unaligned(src + j), s0);
+        for (; j < p.width; j += lanes) s0 = xsimd::fma(V::load_unaligned(ar + j), kept(j), s0);
       }
     }
     acc[t] += static_cast<double>(xsimd::hadd((s0 + s1) + (s2 + s3)));

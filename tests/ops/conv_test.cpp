@@ -3,6 +3,7 @@
 // derivatives up to third order.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -256,6 +257,50 @@ TEST(ConvOps, PaddingModeHelperMatchesExplicitPad) {
   // zeros keeps the implicit padding
   options.padding_mode(kZeros);
   EXPECT_TRUE(equal(F::conv_nd_with_padding_mode(x, w, b, options), conv2d(x, w, b, 1, {1, 2})));
+}
+
+}  // namespace
+}  // namespace tg
+
+namespace tg {
+namespace {
+
+// An inf in the input reaches the weight gradient only through the taps that read it; the
+// other taps stay finite, as in PyTorch. The depthwise kernels compute columns they throw
+// away, and once multiplied such an unread inf by a zero output gradient (NaN). Both the
+// narrow planes (computed flat) and wide ones (row by row), with stride 1 and 2.
+TEST(ConvOps, DepthwiseWeightGradientIgnoresUnreadInfinities) {
+  for (int64_t width : {7, 40}) {
+    for (int64_t stride : {1, 2}) {
+      manual_seed(5);
+      Tensor x = randn({2, 3, width, width}, kFloat64);
+      x.index_put_({1, 2, 3, width - 1}, INFINITY);  // the last column of one plane
+      Tensor w = randn({3, 1, 3, 3}, kFloat64).requires_grad_();
+      Tensor y = conv2d(x.to(kFloat32), w.to(kFloat32), {}, stride, 1, 1, 3);
+      TensorList gw = autograd::grad({y.sum()}, {w});
+      // Expected: the same gradient through groups of one channel each (the im2col path).
+      Tensor want = zeros({3, 1, 3, 3}, kFloat32);
+      for (int64_t c = 0; c < 3; ++c) {
+        Tensor wc = w.index({indexing::Slice(c, c + 1)}).detach().to(kFloat32).requires_grad_();
+        Tensor yc = conv2d(x.index({indexing::Slice(), indexing::Slice(c, c + 1)}).to(kFloat32), wc, {}, stride, 1);
+        want.index_put_({indexing::Slice(c, c + 1)}, autograd::grad({yc.sum()}, {wc})[0]);
+      }
+      std::vector<float> got = gw[0].to_vector<float>(), exp = want.to_vector<float>();
+      int finite = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        SCOPED_TRACE("width " + std::to_string(width) + " stride " + std::to_string(stride) +
+                     " element " + std::to_string(i));
+        if (std::isfinite(exp[i])) {
+          ++finite;
+          EXPECT_NEAR(got[i], exp[i], 1e-3 * (1 + std::fabs(exp[i])));
+        } else {
+          EXPECT_EQ(std::isnan(got[i]), std::isnan(exp[i]));
+          if (!std::isnan(exp[i])) EXPECT_EQ(got[i], exp[i]);
+        }
+      }
+      EXPECT_GT(finite, 18);  // channels 0 and 1 entirely, and the unread taps of channel 2
+    }
+  }
 }
 
 }  // namespace
