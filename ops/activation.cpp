@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/profiler.h"
 #include "ops/internal.h"
 #include "ops/iter.h"
+#include "ops/kernels/vector_activation.h"
 #include "ops/kernels/vector_exp.h"
 #include "ops/ops.h"
 #include "ops/reduce_iter.h"
@@ -52,7 +54,53 @@ Tensor map_promoting(const char* op, const Tensor& x, F f) {
   return map_floating_only(op, x.is_floating_point() ? x : x.to(kFloat32), f);
 }
 
+// Like map_floating_only, but float32 goes through the vector kernel `kind` (the same code
+// for every element whatever the chunking, so the bits never depend on the thread count);
+// float64 keeps the scalar libm formula `f`, whose accuracy gradcheck relies on.
+template <class F>
+Tensor map_vectorised(const char* op, const Tensor& x, kernels::Activation kind,
+                      const kernels::ActivationParams& p, F f) {
+  check_defined(op, x);
+  if (x.dtype() != kFloat32) return map_floating_only(op, x, f);
+  Tensor in = x.detach().contiguous();
+  Tensor out = empty(x.shape(), kFloat32);
+  const float* src = in.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  detail::parallel_chunks(x.numel(), detail::kDenseChunk, [&](int64_t b, int64_t e) {
+    kernels::activation_forward(kind, p, src + b, dst + b, e - b);
+  });
+  return out;
+}
+
+// map_vectorised after promoting integer tensors to float32 (sigmoid, tanh).
+template <class F>
+Tensor map_vectorised_promoting(const char* op, const Tensor& x, kernels::Activation kind, F f) {
+  check_defined(op, x);
+  TG_CHECK(x.dtype() != kBool, op, ": bool tensors are not supported");
+  return map_vectorised(op, x.is_floating_point() ? x : x.to(kFloat32), kind, {}, f);
+}
+
 Tensor zero_like_scalar(const Tensor& g) { return zeros({}, g.dtype()); }
+
+// g * f'(x) in one vector pass, when no graph of the backward is being recorded (backward
+// without create_graph runs with grad mode off, so the result needs no vjp of its own) and
+// g and x are dense float32 of one shape. Otherwise an undefined tensor: the caller then
+// composes differentiable ops, which double backward needs.
+Tensor fused_first_order_grad(kernels::Activation kind, const Tensor& g, const Tensor& x) {
+  if (GradMode::is_enabled() || !kernels::has_vector_backward(kind) ||
+      g.dtype() != kFloat32 || x.dtype() != kFloat32 || g.shape() != x.shape() ||
+      !g.is_contiguous() || !x.is_contiguous()) {
+    return Tensor();
+  }
+  Tensor dx = empty(x.shape(), kFloat32);
+  const float* px = x.data_ptr<float>();
+  const float* pg = g.data_ptr<float>();
+  float* pd = dx.data_ptr<float>();
+  detail::parallel_chunks(x.numel(), detail::kDenseChunk, [&](int64_t b, int64_t e) {
+    kernels::activation_backward(kind, px + b, pg + b, pd + b, e - b);
+  });
+  return dx;
+}
 
 // Sizes of the softmax loop: `outer` blocks of `channels` rows of `inner` contiguous values.
 struct SoftmaxGeometry {
@@ -323,7 +371,9 @@ Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
 
 Tensor elu(const Tensor& x, Scalar alpha) {
   const double a = alpha.to_double();
-  Tensor out = map_floating_only("elu", x, [a](auto v) {
+  kernels::ActivationParams params;
+  params.alpha = static_cast<float>(a);
+  Tensor out = map_vectorised("elu", x, kernels::Activation::kElu, params, [a](auto v) {
     using T = decltype(v);
     return v > T(0) ? v : static_cast<T>(a * std::expm1(v));
   });
@@ -353,18 +403,22 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   TG_CHECK(approximate == "none" || approximate == "tanh",
            "gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
   if (approximate == "none") {
-    Tensor out = map_floating_only("gelu", x, [](auto v) {
+    Tensor out = map_vectorised("gelu", x, kernels::Activation::kGeluErf, {}, [](auto v) {
       using T = decltype(v);
       return static_cast<T>(v * 0.5 * (1.0 + std::erf(static_cast<double>(v) * kInvSqrt2)));
     });
     return autograd::record("GeluBackward", out, {x}, {x},
         [](const Ctx& c, const TensorList& g) -> TensorList {
           Tensor v = c.saved(0);
+          if (Tensor dx = fused_first_order_grad(kernels::Activation::kGeluErf, g[0], v);
+              dx.defined()) {
+            return {dx};
+          }
           Tensor pdf = exp(v * v * -0.5) * kInvSqrt2Pi;
           return {g[0] * (normal_cdf(v) + v * pdf)};
         });
   }
-  Tensor out = map_floating_only("gelu", x, [](auto v) {
+  Tensor out = map_vectorised("gelu", x, kernels::Activation::kGeluTanh, {}, [](auto v) {
     using T = decltype(v);
     const T inner = static_cast<T>(kGeluTanhBeta) * (v + static_cast<T>(kGeluTanhKappa) * v * v * v);
     return static_cast<T>(T(0.5) * v * (T(1) + std::tanh(inner)));
@@ -372,6 +426,10 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   return autograd::record("GeluBackward", out, {x}, {x},
       [](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor v = c.saved(0);
+        if (Tensor dx = fused_first_order_grad(kernels::Activation::kGeluTanh, g[0], v);
+            dx.defined()) {
+          return {dx};
+        }
         Tensor v2 = v * v;
         Tensor t = tanh((v + v2 * v * kGeluTanhKappa) * kGeluTanhBeta);
         Tensor d_inner = (v2 * (3.0 * kGeluTanhKappa) + 1.0) * kGeluTanhBeta;
@@ -382,7 +440,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 
 Tensor sigmoid(const Tensor& x) {
   autograd::profiler::OpScope profile_scope("sigmoid", {&x});
-  Tensor out = map_promoting("sigmoid", x, [](auto v) {
+  Tensor out = map_vectorised_promoting("sigmoid", x, kernels::Activation::kSigmoid, [](auto v) {
     using T = decltype(v);
     return T(1) / (T(1) + std::exp(-v));
   });
@@ -395,7 +453,8 @@ Tensor sigmoid(const Tensor& x) {
 
 Tensor tanh(const Tensor& x) {
   autograd::profiler::OpScope profile_scope("tanh", {&x});
-  Tensor out = map_promoting("tanh", x, [](auto v) { return std::tanh(v); });
+  Tensor out = map_vectorised_promoting("tanh", x, kernels::Activation::kTanh,
+                                        [](auto v) { return std::tanh(v); });
   return autograd::record("TanhBackward", out, {x}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor y = c.saved(0);
@@ -406,7 +465,10 @@ Tensor tanh(const Tensor& x) {
 Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
   const double b = beta.to_double(), th = threshold.to_double();
   TG_CHECK(b != 0.0, "softplus: beta must be non-zero, got ", b);
-  Tensor out = map_floating_only("softplus", x, [b, th](auto v) {
+  kernels::ActivationParams params;
+  params.beta = static_cast<float>(b);
+  params.threshold = static_cast<float>(th);
+  Tensor out = map_vectorised("softplus", x, kernels::Activation::kSoftplus, params, [b, th](auto v) {
     using T = decltype(v);
     const T z = static_cast<T>(v * b);
     return z > static_cast<T>(th) ? v : static_cast<T>(std::log1p(std::exp(z)) / b);
@@ -420,13 +482,17 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
 
 Tensor silu(const Tensor& x) {
   autograd::profiler::OpScope profile_scope("silu", {&x});
-  Tensor out = map_floating_only("silu", x, [](auto v) {
+  Tensor out = map_vectorised("silu", x, kernels::Activation::kSilu, {}, [](auto v) {
     using T = decltype(v);
     return v / (T(1) + std::exp(-v));
   });
   return autograd::record("SiluBackward", out, {x}, {x},
       [](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor v = c.saved(0);
+        if (Tensor dx = fused_first_order_grad(kernels::Activation::kSilu, g[0], v);
+            dx.defined()) {
+          return {dx};
+        }
         Tensor s = sigmoid(v);
         return {g[0] * s * (v * (1.0 - s) + 1.0)};
       });

@@ -234,14 +234,17 @@ TEST(ActivationOps, BackwardMasksAtInfinityAndSecondOrder) {
   EXPECT_TRUE(gradgradcheck(f, {y}));
 }
 
-// Large enough that every kernel (elementwise and softmax) runs in parallel.
-TEST(ActivationOps, SameBitsForOneAndTwoThreads) {
+// Large enough that every kernel (elementwise and softmax) runs in parallel; three threads
+// split the vector kernels' runs at other places than two.
+TEST(ActivationOps, SameBitsForOneTwoAndThreeThreads) {
   auto run = [](int threads) {
     set_num_threads(threads);
     manual_seed(11);
     Tensor x = (randn({512, 1024}) * 3.0).requires_grad_();
     Tensor x4 = randn({8, 64, 32, 32}).requires_grad_();
-    TensorList outs = {relu(x), relu6(x), leaky_relu(x, 0.1), gelu(x), gelu(x, "tanh"), silu(x), softplus(x), elu(x),
+    TensorList outs = {relu(x), relu6(x), leaky_relu(x, 0.1), gelu(x), gelu(x, "tanh"), silu(x),
+                       softplus(x), elu(x), sigmoid(x), tanh(x), softplus(x, 0.5, 3.0),
+                       elu(x, 1.7), sigmoid(x4.narrow(3, 1, 30)), tanh(x4.narrow(3, 1, 30)),
                        softmax(x, 1), softmax(x, 0), log_softmax(x, 1), softmax(x4, 1),
                        log_softmax(x4, 1)};
     Tensor total = zeros({});
@@ -250,9 +253,58 @@ TEST(ActivationOps, SameBitsForOneAndTwoThreads) {
     outs.insert(outs.end(), grads.begin(), grads.end());
     return bits(outs);
   };
-  const std::vector<uint8_t> one = run(1), two = run(2);
+  const std::vector<uint8_t> one = run(1), two = run(2), three = run(3);
   set_num_threads(2);
   EXPECT_TRUE(one == two);
+  EXPECT_TRUE(one == three);
+}
+
+}  // namespace
+}  // namespace tg
+
+namespace tg {
+namespace {
+
+// The first-order backward of silu and the gelus in float32 is one vector kernel; under
+// create_graph it is composed of differentiable ops. Both agree (in float, up to rounding:
+// the composed gelu takes erf in double, the fused one erfc in float), on values that
+// include the tails, ±0, ±inf and NaN, and on a strided gradient (which takes the composed
+// path).
+TEST(ActivationOps, FusedFirstOrderBackwardMatchesTheComposedOne) {
+  std::vector<double> values = {0.0, -0.0, 1e-30, -1e-30, 20.0, -20.0, 100.0, -100.0, NAN,
+                                INFINITY, -INFINITY};
+  for (int i = 0; i < 4000; ++i) values.push_back(-15.0 + i * 0.0075);
+  const Tensor base = tensor(values, kFloat32);
+  const Tensor g = randn({int64_t(values.size())}) + 1.0;
+  struct Op {
+    const char* name;
+    Tensor (*f)(const Tensor&);
+  };
+  const Op ops[] = {{"silu", [](const Tensor& t) { return silu(t); }},
+                    {"gelu", [](const Tensor& t) { return gelu(t); }},
+                    {"gelu(tanh)", [](const Tensor& t) { return gelu(t, "tanh"); }}};
+  for (const Op& op : ops) {
+    Tensor x = base.clone().requires_grad_();
+    const std::vector<float> fused =
+        autograd::grad({op.f(x)}, {x}, {g})[0].to_vector<float>();
+    const std::vector<float> composed =
+        autograd::grad({op.f(x)}, {x}, {g}, true, /*create_graph=*/true)[0]
+            .detach()
+            .to_vector<float>();
+    const std::vector<float> gv = g.to_vector<float>();
+    ASSERT_EQ(fused.size(), composed.size());
+    int64_t differ = 0;
+    for (size_t i = 0; i < fused.size(); ++i) {
+      SCOPED_TRACE(std::string(op.name) + " at x = " + std::to_string(values[i]));
+      if (std::isnan(composed[i])) {
+        EXPECT_TRUE(std::isnan(fused[i]));
+        continue;
+      }
+      differ += fused[i] != composed[i];
+      EXPECT_NEAR(fused[i], composed[i], 2e-6 * std::fabs(gv[i]) + 1e-6 * std::fabs(composed[i]));
+    }
+    EXPECT_GT(differ, 0) << op.name << ": the two paths are distinct code";
+  }
 }
 
 }  // namespace
