@@ -82,11 +82,37 @@ Tensor map_vectorised_promoting(const char* op, const Tensor& x, kernels::Activa
 
 Tensor zero_like_scalar(const Tensor& g) { return zeros({}, g.dtype()); }
 
+// out[i] = f(g[i], a[i], b[i]) in one pass, for a first-order backward whose composed form
+// is a chain of elementwise ops: the same arithmetic in the same order and type (so the
+// bits do not change), without the temporaries. Only when grad mode is off (see
+// fused_first_order_grad) and the three are dense and of one floating type and shape;
+// otherwise undefined, and the caller composes the ops.
+template <class F>
+Tensor fused_pointwise_grad(const Tensor& g, const Tensor& a, const Tensor& b, F f) {
+  if (GradMode::is_enabled() || !g.is_floating_point() || g.dtype() != a.dtype() ||
+      g.dtype() != b.dtype() || g.shape() != a.shape() || g.shape() != b.shape() ||
+      !g.is_contiguous() || !a.is_contiguous() || !b.is_contiguous()) {
+    return Tensor();
+  }
+  Tensor out = empty(g.shape(), g.dtype());
+  TG_DISPATCH_FLOATING(g.dtype(), "activation_backward", [&] {
+    scalar_t* o = out.data_ptr<scalar_t>();
+    const scalar_t* pg = g.data_ptr<scalar_t>();
+    const scalar_t* pa = a.data_ptr<scalar_t>();
+    const scalar_t* pb = b.data_ptr<scalar_t>();
+    detail::parallel_chunks(g.numel(), detail::kDenseChunk, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) o[i] = f(pg[i], pa[i], pb[i]);
+    });
+  });
+  return out;
+}
+
 // g * f'(x) in one vector pass, when no graph of the backward is being recorded (backward
 // without create_graph runs with grad mode off, so the result needs no vjp of its own) and
 // g and x are dense float32 of one shape. Otherwise an undefined tensor: the caller then
 // composes differentiable ops, which double backward needs.
-Tensor fused_first_order_grad(kernels::Activation kind, const Tensor& g, const Tensor& x) {
+Tensor fused_first_order_grad(kernels::Activation kind, const Tensor& g, const Tensor& x,
+                              const kernels::ActivationParams& p = {}) {
   if (GradMode::is_enabled() || !kernels::has_vector_backward(kind) ||
       g.dtype() != kFloat32 || x.dtype() != kFloat32 || g.shape() != x.shape() ||
       !g.is_contiguous() || !x.is_contiguous()) {
@@ -97,7 +123,7 @@ Tensor fused_first_order_grad(kernels::Activation kind, const Tensor& g, const T
   const float* pg = g.data_ptr<float>();
   float* pd = dx.data_ptr<float>();
   detail::parallel_chunks(x.numel(), detail::kDenseChunk, [&](int64_t b, int64_t e) {
-    kernels::activation_backward(kind, px + b, pg + b, pd + b, e - b);
+    kernels::activation_backward(kind, p, px + b, pg + b, pd + b, e - b);
   });
   return dx;
 }
@@ -382,6 +408,14 @@ Tensor elu(const Tensor& x, Scalar alpha) {
   // backward).
   return autograd::record("EluBackward", out, {x}, {x, out},
       [a](const Ctx& c, const TensorList& g) -> TensorList {
+        if (Tensor dx = fused_pointwise_grad(g[0], c.saved(0), c.saved(1), [a](auto gv, auto xv, auto yv) {
+              using T = decltype(gv);
+              const T scaled = gv * (yv + static_cast<T>(a));
+              return xv > T(0) ? gv : scaled;
+            });
+            dx.defined()) {
+          return {dx};
+        }
         return {where(gt(c.saved(0), 0), g[0], g[0] * (c.saved(1) + a))};
       });
 }
@@ -447,6 +481,13 @@ Tensor sigmoid(const Tensor& x) {
   return autograd::record("SigmoidBackward", out, {x}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor y = c.saved(0);
+        if (Tensor dx = fused_pointwise_grad(g[0], y, y, [](auto gv, auto yv, auto) {
+              using T = decltype(gv);
+              return (gv * yv) * (T(1) - yv);
+            });
+            dx.defined()) {
+          return {dx};
+        }
         return {g[0] * y * (1.0 - y)};
       });
 }
@@ -458,6 +499,13 @@ Tensor tanh(const Tensor& x) {
   return autograd::record("TanhBackward", out, {x}, {out},
       [](const Ctx& c, const TensorList& g) -> TensorList {
         Tensor y = c.saved(0);
+        if (Tensor dx = fused_pointwise_grad(g[0], y, y, [](auto gv, auto yv, auto) {
+              using T = decltype(gv);
+              return gv * (T(1) - yv * yv);
+            });
+            dx.defined()) {
+          return {dx};
+        }
         return {g[0] * (1.0 - y * y)};
       });
 }
@@ -474,7 +522,12 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
     return z > static_cast<T>(th) ? v : static_cast<T>(std::log1p(std::exp(z)) / b);
   });
   return autograd::record("SoftplusBackward", out, {x}, {x},
-      [b, th](const Ctx& c, const TensorList& g) -> TensorList {
+      [b, th, params](const Ctx& c, const TensorList& g) -> TensorList {
+        if (Tensor dx = fused_first_order_grad(kernels::Activation::kSoftplus, g[0], c.saved(0),
+                                               params);
+            dx.defined()) {
+          return {dx};
+        }
         Tensor z = c.saved(0) * b;
         return {where(gt(z, th), g[0], g[0] * sigmoid(z))};
       });

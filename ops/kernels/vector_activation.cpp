@@ -24,11 +24,13 @@ void activation_forward(Activation f, const ActivationParams& p, const float* x,
 }
 
 bool has_vector_backward(Activation f) {
-  return f == Activation::kSilu || f == Activation::kGeluErf || f == Activation::kGeluTanh;
+  return f == Activation::kSilu || f == Activation::kGeluErf || f == Activation::kGeluTanh ||
+         f == Activation::kSoftplus;
 }
 
-void activation_backward(Activation f, const float* x, const float* g, float* dx, int64_t n) {
-  xsimd::dispatch<Isas>(vector_activation_detail::Backward{})(f, x, g, dx, n);
+void activation_backward(Activation f, const ActivationParams& p, const float* x,
+                         const float* g, float* dx, int64_t n) {
+  xsimd::dispatch<Isas>(vector_activation_detail::Backward{})(f, p, x, g, dx, n);
 }
 
 const char* vector_activation_isa_name() {

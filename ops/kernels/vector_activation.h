@@ -43,11 +43,13 @@ void activation_forward(Activation f, const ActivationParams& p, const float* x,
                         int64_t n);
 
 // dx[i] = g[i] * f'(x[i]) for i < n, for the activations where has_vector_backward(f): the
-// first-order backward of silu and both gelus, which otherwise take several tensor passes
-// (and, for gelu, exp and erf one element at a time). Same position independence; the
-// derivative is within a few ulp of the composed formula (tested).
+// first-order backward of silu, both gelus and softplus, which otherwise take several
+// tensor passes (and, for gelu, exp and erf one element at a time). Same position
+// independence; silu's and the gelus' derivative is within a few ulp of the composed
+// formula, softplus's is the composed formula's bits (tested).
 bool has_vector_backward(Activation f);
-void activation_backward(Activation f, const float* x, const float* g, float* dx, int64_t n);
+void activation_backward(Activation f, const ActivationParams& p, const float* x,
+                         const float* g, float* dx, int64_t n);
 
 // Name of the instruction set the dispatcher picked ("avx512bw", "fma3<avx2>", "sse2").
 const char* vector_activation_isa_name();

@@ -163,6 +163,15 @@ void run(const F& f, const float* x, float* y, int64_t n) {
   }
 }
 
+struct SoftplusGrad {  // beta x > threshold ? 1 : sigmoid(beta x), as Sigmoid computes it
+  float beta, threshold;
+  template <class V>
+  V operator()(const V& x) const {
+    const V z = x * V(beta);
+    return xsimd::select(z > V(threshold), V(1.0f), Sigmoid{}(z));
+  }
+};
+
 // dx = g * df(x) over n values, the tail padded as in run.
 template <class Arch, class DF>
 void run_grad(const DF& df, const float* x, const float* g, float* dx, int64_t n) {
@@ -207,17 +216,19 @@ void Forward::operator()(Arch, Activation f, const ActivationParams& p, const fl
 
 struct Backward {
   template <class Arch>
-  void operator()(Arch, Activation f, const float* x, const float* g, float* dx,
-                  int64_t n) const;
+  void operator()(Arch, Activation f, const ActivationParams& p, const float* x,
+                  const float* g, float* dx, int64_t n) const;
 };
 
 template <class Arch>
-void Backward::operator()(Arch, Activation f, const float* x, const float* g, float* dx,
-                          int64_t n) const {
+void Backward::operator()(Arch, Activation f, const ActivationParams& p, const float* x,
+                          const float* g, float* dx, int64_t n) const {
   switch (f) {
     case Activation::kSilu: return run_grad<Arch>(SiluGrad{}, x, g, dx, n);
     case Activation::kGeluErf: return run_grad<Arch>(GeluErfGrad{}, x, g, dx, n);
     case Activation::kGeluTanh: return run_grad<Arch>(GeluTanhGrad{}, x, g, dx, n);
+    case Activation::kSoftplus:
+      return run_grad<Arch>(SoftplusGrad{p.beta, p.threshold}, x, g, dx, n);
     default: return;  // has_vector_backward() said no
   }
 }
@@ -229,7 +240,8 @@ void Backward::operator()(Arch, Activation f, const float* x, const float* g, fl
       ARCH, tg::kernels::Activation, const tg::kernels::ActivationParams&, const float*,  \
       float*, int64_t) const;                                                            \
   PREFIX template void tg::kernels::vector_activation_detail::Backward::operator()<ARCH>( \
-      ARCH, tg::kernels::Activation, const float*, const float*, float*, int64_t) const;
+      ARCH, tg::kernels::Activation, const tg::kernels::ActivationParams&, const float*,     \
+      const float*, float*, int64_t) const;
 
 TG_VECTOR_ACTIVATION_FOR_ARCH(extern, xsimd::avx512bw)
 TG_VECTOR_ACTIVATION_FOR_ARCH(extern, xsimd::fma3<xsimd::avx2>)
