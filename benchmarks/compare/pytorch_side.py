@@ -376,6 +376,13 @@ def pointwise_workloads(threads, reps):
     r = torch.randn(32, 64, 56, 56, requires_grad=True)
     cases = [("relu 32x64x56x56", lambda: F.relu(x)),
              ("relu6 32x64x56x56", lambda: F.relu6(x)),
+             ("sigmoid 32x64x56x56", lambda: torch.sigmoid(x)),
+             ("tanh 32x64x56x56", lambda: torch.tanh(x)),
+             ("silu 32x64x56x56", lambda: F.silu(x)),
+             ("gelu 32x64x56x56", lambda: F.gelu(x)),
+             ("gelu tanh 32x64x56x56", lambda: F.gelu(x, approximate="tanh")),
+             ("elu 32x64x56x56", lambda: F.elu(x, 1.0)),
+             ("softplus 32x64x56x56", lambda: F.softplus(x, 1.0, 20.0)),
              ("add (residual) 32x64x56x56", lambda: x + r)]
     for name, fn in cases:
         def fb():

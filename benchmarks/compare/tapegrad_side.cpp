@@ -323,6 +323,14 @@ void pointwise_workloads(int threads, int reps) {
       // read x, write y; read dy and y, write dx
       {"relu 32x64x56x56", [&] { return tg::relu(x); }, 5 * n},
       {"relu6 32x64x56x56", [&] { return tg::relu6(x); }, 5 * n},
+      // the activations with exp/tanh/erf, same traffic (elu reads x and y back: 6n)
+      {"sigmoid 32x64x56x56", [&] { return tg::sigmoid(x); }, 5 * n},
+      {"tanh 32x64x56x56", [&] { return tg::tanh(x); }, 5 * n},
+      {"silu 32x64x56x56", [&] { return tg::silu(x); }, 5 * n},
+      {"gelu 32x64x56x56", [&] { return tg::gelu(x); }, 5 * n},
+      {"gelu tanh 32x64x56x56", [&] { return tg::gelu(x, "tanh"); }, 5 * n},
+      {"elu 32x64x56x56", [&] { return tg::elu(x, 1.0); }, 6 * n},
+      {"softplus 32x64x56x56", [&] { return tg::softplus(x, 1.0, 20.0); }, 5 * n},
       // read x and r, write y; read dy, write dx and dr
       {"add (residual) 32x64x56x56", [&] { return x + r; }, 6 * n}};
   for (const auto& c : cases) {
