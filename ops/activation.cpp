@@ -408,11 +408,12 @@ Tensor elu(const Tensor& x, Scalar alpha) {
   // backward).
   return autograd::record("EluBackward", out, {x}, {x, out},
       [a](const Ctx& c, const TensorList& g) -> TensorList {
-        if (Tensor dx = fused_pointwise_grad(g[0], c.saved(0), c.saved(1), [a](auto gv, auto xv, auto yv) {
-              using T = decltype(gv);
-              const T scaled = gv * (yv + static_cast<T>(a));
-              return xv > T(0) ? gv : scaled;
-            });
+        auto slope = [a](auto gv, auto xv, auto yv) {
+          using T = decltype(gv);
+          const T scaled = gv * (yv + static_cast<T>(a));
+          return xv > T(0) ? gv : scaled;
+        };
+        if (Tensor dx = fused_pointwise_grad(g[0], c.saved(0), c.saved(1), slope);
             dx.defined()) {
           return {dx};
         }
@@ -516,11 +517,12 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
   kernels::ActivationParams params;
   params.beta = static_cast<float>(b);
   params.threshold = static_cast<float>(th);
-  Tensor out = map_vectorised("softplus", x, kernels::Activation::kSoftplus, params, [b, th](auto v) {
+  auto scalar = [b, th](auto v) {
     using T = decltype(v);
     const T z = static_cast<T>(v * b);
     return z > static_cast<T>(th) ? v : static_cast<T>(std::log1p(std::exp(z)) / b);
-  });
+  };
+  Tensor out = map_vectorised("softplus", x, kernels::Activation::kSoftplus, params, scalar);
   return autograd::record("SoftplusBackward", out, {x}, {x},
       [b, th, params](const Ctx& c, const TensorList& g) -> TensorList {
         if (Tensor dx = fused_first_order_grad(kernels::Activation::kSoftplus, g[0], c.saved(0),
