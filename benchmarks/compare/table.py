@@ -39,13 +39,14 @@ def main():
         unit, scale = ("us", 1e6) if tg["seconds"] < 1e-3 else ("ms", 1e3)
         ratio = pt["seconds"] / tg["seconds"]
         group = None
-        if workload.startswith("conv ") and workload.endswith("forward+backward"):
+        base = sides.get("base", workload)  # a variant's row is grouped as its base row
+        if base.startswith("conv ") and workload.endswith("forward+backward"):
             group = "conv A-H forward+backward"
-        elif workload.startswith(("conv1d", "conv3d")):
+        elif base.startswith(("conv1d", "conv3d")):
             group = "conv1d/conv3d forward+backward"
-        elif workload.startswith("layer ") and workload.endswith("forward+backward"):
+        elif base.startswith("layer ") and base.endswith("forward+backward"):
             group = "network conv layers forward+backward"
-        elif workload.startswith("network "):
+        elif base.startswith("network "):
             group = "network training steps"
         if group and tg.get("variant"):
             group += f' [{tg["variant"]}]'
