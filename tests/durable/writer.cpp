@@ -14,8 +14,10 @@
 // KIND names a writer of the library or the trainer: model, optimizer, checkpoint, curve,
 // plot, profile, npz, idx. Versions are a few MiB (the plot less), so a write takes long
 // enough for a kill to land inside it.
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -204,6 +206,10 @@ int main(int argc, char** argv) {
       return false;
     };
     if (mode == "loop") {  // checks the file the previous writer left, then rewrites it
+      // Dies with the test that started it: a test killed by a timeout (or by hand) would
+      // otherwise leave this loop writing forever.
+      const pid_t parent = getppid();
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
       if (!check()) return 1;
       const Writer versions[2] = {kind.prepare(0), kind.prepare(1)};
       std::fputs("ready\n", stdout);
