@@ -42,6 +42,17 @@ def min_seconds(fn, reps, warmup=2):
     return min(times)  # on a shared machine every disturbance only adds time
 
 
+def best_of_backends(fn, reps, warmup=2):
+    """(seconds, onednn): min_seconds of fn with oneDNN on and off, the faster of the two."""
+    best = None
+    for mkldnn in (True, False):
+        with torch.backends.mkldnn.flags(enabled=mkldnn):
+            t = min_seconds(fn, reps, warmup)
+        if best is None or t < best[0]:
+            best = (t, mkldnn)
+    return best
+
+
 def emit(workload, threads, seconds, **extra):
     print(json.dumps({"side": "pytorch", "workload": workload, "threads": threads,
                       "seconds": seconds, **extra}), flush=True)
@@ -67,12 +78,7 @@ def conv_workloads(threads, reps):
             wg.grad = None
 
         for label, fn in (("forward", fwd), ("forward+backward", fb)):
-            best = None
-            for mkldnn in (True, False):
-                with torch.backends.mkldnn.flags(enabled=mkldnn):
-                    t = min_seconds(fn, reps)
-                if best is None or t < best[0]:
-                    best = (t, mkldnn)
+            best = best_of_backends(fn, reps)
             emit(f"conv {name} {label}", threads, best[0], onednn=best[1])
 
 
@@ -118,12 +124,7 @@ def train_step_workloads(threads, reps):
             loss.backward()
             opt.step()
 
-        best = None
-        for mkldnn in (True, False):
-            with torch.backends.mkldnn.flags(enabled=mkldnn):
-                t = min_seconds(step, reps)
-            if best is None or t < best[0]:
-                best = (t, mkldnn)
+        best = best_of_backends(step, reps)
         emit(f"train step {name} (batch 64)", threads, best[0], images_per_second=64 / best[0],
              onednn=best[1])
 
@@ -223,12 +224,7 @@ def network_workloads(threads, reps, only_model=""):
         if only_model and only_model not in name:
             continue
         _, step = network_step(make, batch, size, classes)
-        best = None
-        for mkldnn in (True, False):
-            with torch.backends.mkldnn.flags(enabled=mkldnn):
-                t = min_seconds(step, min(reps, 2 if size >= 224 else 3), warmup=1)
-            if best is None or t < best[0]:
-                best = (t, mkldnn)
+        best = best_of_backends(step, min(reps, 2 if size >= 224 else 3), warmup=1)
         emit(f"network {name} train step (batch {batch})", threads, best[0],
              images_per_second=batch / best[0], onednn=best[1])
 
@@ -312,12 +308,7 @@ def layer_workloads(threads, reps, path):
             x.grad = None
             w.grad = None
 
-        best = None
-        for mkldnn in (True, False):
-            with torch.backends.mkldnn.flags(enabled=mkldnn):
-                tm = min_seconds(fb, reps)
-            if best is None or tm < best[0]:
-                best = (tm, mkldnn)
+        best = best_of_backends(fb, reps)
         emit(layer_name(net, n, cin, hw, cout, k, s, p, g, t) + " forward+backward", threads,
              best[0], onednn=best[1])
 
@@ -343,12 +334,7 @@ def layer_pass_workloads(threads, reps, path):
         name = layer_name(net, n, cin, hw, cout, k, s, p, g, t)
         with torch.no_grad():
             for pass_name, fn in passes:
-                best = None
-                for mkldnn in (True, False):
-                    with torch.backends.mkldnn.flags(enabled=mkldnn):
-                        tm = min_seconds(fn, reps)
-                    if best is None or tm < best[0]:
-                        best = (tm, mkldnn)
+                best = best_of_backends(fn, reps)
                 emit(f"{name} pass: {pass_name}", threads, best[0], onednn=best[1])
 
 
@@ -408,17 +394,14 @@ def conv_dims_workloads(threads, reps):
         x = torch.randn(n, cin, *([size] * dims), requires_grad=True)
         w = torch.randn(cout, cin, *([k] * dims), requires_grad=True)
         conv = F.conv1d if dims == 1 else F.conv3d
-        best = None
-        for mkldnn in (True, False):
-            def fb():
-                y = conv(x, w, padding=pad)
-                y.backward(torch.ones_like(y))
-                x.grad = None
-                w.grad = None
-            with torch.backends.mkldnn.flags(enabled=mkldnn):
-                t = min_seconds(fb, reps)
-            if best is None or t < best[0]:
-                best = (t, mkldnn)
+
+        def fb():
+            y = conv(x, w, padding=pad)
+            y.backward(torch.ones_like(y))
+            x.grad = None
+            w.grad = None
+
+        best = best_of_backends(fb, reps)
         emit(f"{name} forward+backward", threads, best[0], onednn=best[1])
 
 
